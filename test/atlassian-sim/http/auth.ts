@@ -1,0 +1,103 @@
+/**
+ * Authentication per API, as the real ones do it: Admin and user management take the org API key as a Bearer token,
+ * SCIM a directory key, Jira and Confluence Basic `email:api_token`, Bitbucket a Bearer access token from the OAuth
+ * token endpoint. Failures return each API's own 401 body. Privileges are attached to the context for the handlers.
+ */
+import { timingSafeEqual } from "node:crypto";
+import type { Context, MiddlewareHandler } from "hono";
+import type { ApiName, SimEnv } from "./env.js";
+import {
+  adminProxyError,
+  bitbucketError,
+  confluenceV1Error,
+  confluenceV2Error,
+  jiraError,
+  scimAuthFailure,
+} from "./errors.js";
+
+/** Constant-time string comparison. */
+export function safeEqual(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+function bearer(c: Context): string | null {
+  const h = c.req.header("authorization") ?? "";
+  const m = /^Bearer\s+(\S+)$/i.exec(h);
+  return m?.[1] ?? null;
+}
+
+/** Parses `Authorization: Basic base64(user:password)`. */
+export function basicCredentials(c: Context): { user: string; password: string } | null {
+  const h = c.req.header("authorization") ?? "";
+  const m = /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(h);
+  if (!m?.[1]) return null;
+  const decoded = Buffer.from(m[1], "base64").toString("utf8");
+  const i = decoded.indexOf(":");
+  if (i < 0) return null;
+  return { user: decoded.slice(0, i), password: decoded.slice(i + 1) };
+}
+
+/** The authentication middleware for one API. */
+export function authFor(api: ApiName): MiddlewareHandler<SimEnv> {
+  return async (c, next) => {
+    const sim = c.get("sim");
+    const creds = sim.state.tenant.credentials;
+    switch (api) {
+      case "admin":
+      case "user-management": {
+        const key = bearer(c);
+        if (key && safeEqual(key, creds.adminApiKey)) c.set("adminKeyScoped", false);
+        else if (key && safeEqual(key, creds.scopedAdminApiKey)) c.set("adminKeyScoped", true);
+        else return adminProxyError(c, 401, "Unauthorized");
+        break;
+      }
+      case "scim": {
+        const key = bearer(c);
+        if (!key || !safeEqual(key, creds.scimToken)) return scimAuthFailure(c, 401, "Unauthorized");
+        break;
+      }
+      case "jira":
+      case "confluence": {
+        const basic = basicCredentials(c);
+        const users = [
+          { ...creds.productUser, browseUsers: true, siteAdmin: true },
+          { ...creds.limitedProductUser, browseUsers: false, siteAdmin: false },
+        ];
+        const match = basic
+          ? users.find((u) => u.email.toLowerCase() === basic.user.toLowerCase() && safeEqual(u.token, basic.password))
+          : undefined;
+        const account = match ? sim.state.accountsById.get(match.accountId) : undefined;
+        if (!match || !account || account.status !== "active") {
+          if (api === "jira") return jiraError(c, 401, "Client must be authenticated to access this resource.");
+          return c.req.path.includes("/wiki/rest/api/")
+            ? confluenceV1Error(c, 401, "This request requires authentication.")
+            : confluenceV2Error(c, 401, "UNAUTHORIZED", "Unauthorized; scope does not match");
+        }
+        c.set("productCaller", {
+          accountId: match.accountId,
+          browseUsers: match.browseUsers,
+          siteAdmin: match.siteAdmin,
+        });
+        break;
+      }
+      case "bitbucket": {
+        const token = bearer(c);
+        const found = token ? sim.bitbucketTokens.lookup(token) : "unknown";
+        if (found === "expired") return bitbucketError(c, 401, "Access token expired.");
+        if (found === "unknown")
+          return bitbucketError(c, 401, "Unauthorized", "Token is invalid or not supported for this endpoint.");
+        const admin = found.consumerKey === creds.bitbucketAdminConsumer.key;
+        const owner = admin
+          ? (sim.state.tenant.bitbucket.members.find((m) => m.permission === "owner")?.accountId ?? "")
+          : creds.bitbucketMemberConsumer.ownerAccountId;
+        c.set("bitbucketCaller", { consumerKey: found.consumerKey, ownerAccountId: owner, admin });
+        break;
+      }
+      case "bitbucket-oauth":
+        break;
+    }
+    await next();
+  };
+}
