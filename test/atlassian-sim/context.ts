@@ -21,12 +21,20 @@ function faultRandom(seed: number): () => number {
   };
 }
 
+/** See `SimContext.adminV1Legacy`. */
+export type AdminV1LegacyMode = "gone" | "not-found" | "served";
+
 export class SimContext {
   state: SimState;
   readonly log = new RequestLog();
   readonly limiter = new RateLimiter();
   readonly faults: FaultInjector;
   readonly bitbucketTokens = new BitbucketTokenStore();
+  /**
+   * How the Admin v1 lifecycle and search endpoints that Atlassian switched off after 2026-06-30 answer: `gone`
+   * (410, the default), `not-found` (404), or `served` as the 2026-07-22 specification describes them.
+   */
+  adminV1Legacy: AdminV1LegacyMode = "gone";
 
   constructor(tenant: SimTenant, faultSeed = tenant.seed) {
     this.state = new SimState(tenant);

@@ -4,7 +4,22 @@
  * shows in Admin, Jira and Confluence; a membership change or a suspension shows everywhere.
  */
 import { randomUUID } from "node:crypto";
-import type { AuditEvent, ProductKey, ScimGroup, ScimUser, SimAccount, SimGroup, SimTenant } from "./tenant/model.js";
+import type {
+  AuditEvent,
+  BitbucketGroupGrant,
+  BitbucketProjectPermission,
+  BitbucketRepoPermission,
+  BitbucketUserGrant,
+  ConfluencePrincipal,
+  ConfluenceSpacePermission,
+  JiraRoleActors,
+  ProductKey,
+  ScimGroup,
+  ScimUser,
+  SimAccount,
+  SimGroup,
+  SimTenant,
+} from "./tenant/model.js";
 
 /** Thrown by mutations for a request that conflicts with the current state; APIs map it to their own error body. */
 export class SimConflict extends Error {
@@ -258,6 +273,7 @@ export class SimState {
     a.products = [];
     a.billable = false;
     this.tenant.orgAdmins = this.tenant.orgAdmins.filter((id) => id !== accountId);
+    this.removedFromDirectory.add(accountId);
     this.touch({
       action: "user_removed_from_org",
       actorAccountId: actor,
@@ -292,6 +308,125 @@ export class SimState {
     });
   }
 
+  // ------------------------------------------------------------ Admin and user management
+
+  /** Accounts removed from the org's directory (Admin v2 `DELETE …/users/{accountId}`): no membership any more. */
+  readonly removedFromDirectory = new Set<string>();
+  /** Accounts deleted through user management and still in Atlassian's 14-day grace period (`for_deletion`). */
+  readonly pendingDeletion = new Set<string>();
+  /** Profile fields the tenant model does not carry, as set through user management (`PATCH …/manage/profile`). */
+  readonly profileOverrides = new Map<string, ProfileOverrides>();
+  /** API token ids revoked through user management (`DELETE …/manage/api-tokens/{tokenId}`). */
+  readonly revokedApiTokens = new Set<string>();
+
+  /** Admin v1 org-level role assignment: makes the account an org admin. Returns false when it already was one. */
+  assignOrgAdmin(accountId: string, actor: string): boolean {
+    this.requireAccount(accountId);
+    if (this.tenant.orgAdmins.includes(accountId)) return false;
+    this.tenant.orgAdmins.push(accountId);
+    this.touch({
+      action: "org_admin_role_granted",
+      actorAccountId: actor,
+      targets: [{ type: "user", id: accountId }],
+      product: "admin",
+    });
+    return true;
+  }
+
+  /** Admin v1 org-level role revocation. Returns false when the account was not an org admin. */
+  revokeOrgAdmin(accountId: string, actor: string): boolean {
+    this.requireAccount(accountId);
+    if (!this.tenant.orgAdmins.includes(accountId)) return false;
+    this.tenant.orgAdmins = this.tenant.orgAdmins.filter((id) => id !== accountId);
+    this.touch({
+      action: "org_admin_role_revoked",
+      actorAccountId: actor,
+      targets: [{ type: "user", id: accountId }],
+      product: "admin",
+    });
+    return true;
+  }
+
+  /** User-management delete: closes the account and opens the grace period in which the deletion can be cancelled. */
+  scheduleDeletion(accountId: string, actor: string): void {
+    const a = this.requireAccount(accountId);
+    if (a.status === "closed") throw new SimConflict("invalid", `account ${accountId} is already closed`);
+    this.closeAccount(accountId, actor);
+    this.pendingDeletion.add(accountId);
+  }
+
+  /** User-management cancel-delete: reopens an account still in its grace period, active again. */
+  cancelDeletion(accountId: string, actor: string): void {
+    const a = this.requireAccount(accountId);
+    if (!this.pendingDeletion.has(accountId)) {
+      throw new SimConflict("not-found", `account ${accountId} is not scheduled for deletion`);
+    }
+    this.pendingDeletion.delete(accountId);
+    a.status = "active";
+    a.billable = a.accountType === "atlassian" && a.products.length > 0 && !a.suspended;
+    this.touch({
+      action: "user_deletion_cancelled",
+      actorAccountId: actor,
+      targets: [{ type: "user", id: accountId }],
+      product: "admin",
+    });
+  }
+
+  /**
+   * User-management profile update. Name, job title and department live on the account, so every product shows the
+   * change; the fields the model does not carry are kept in `profileOverrides`.
+   */
+  updateProfile(accountId: string, patch: ProfilePatch, actor: string): void {
+    const a = this.requireAccount(accountId);
+    if (patch.displayName !== undefined) a.displayName = patch.displayName;
+    if (patch.title !== undefined) a.title = patch.title;
+    if (patch.department !== undefined) a.department = patch.department;
+    const extra: ProfileOverrides = { ...this.profileOverrides.get(accountId) };
+    for (const key of PROFILE_OVERRIDE_KEYS) {
+      const value = patch[key];
+      if (value !== undefined) extra[key] = value;
+    }
+    this.profileOverrides.set(accountId, extra);
+    this.touch({
+      action: "user_profile_updated",
+      actorAccountId: actor,
+      targets: [{ type: "user", id: accountId }],
+      product: "admin",
+    });
+  }
+
+  /** User-management set email: the address must not belong to another account; it shows in every product. */
+  setEmail(accountId: string, email: string, actor: string): void {
+    const a = this.requireAccount(accountId);
+    const lower = email.toLowerCase();
+    if (this.tenant.accounts.some((o) => o.accountId !== accountId && o.email.toLowerCase() === lower)) {
+      throw new SimConflict("exists", `email ${email} belongs to another account`);
+    }
+    a.email = email;
+    this.touch({
+      action: "user_email_changed",
+      actorAccountId: actor,
+      targets: [{ type: "user", id: accountId }],
+      product: "admin",
+    });
+  }
+
+  /** User-management API token revocation. */
+  revokeApiToken(accountId: string, tokenId: string, actor: string): void {
+    this.requireAccount(accountId);
+    if (this.revokedApiTokens.has(tokenId)) throw new SimConflict("not-found", `token ${tokenId} not found`);
+    this.revokedApiTokens.add(tokenId);
+    this.touch({
+      action: "api_token_revoked",
+      actorAccountId: actor,
+      targets: [
+        { type: "user", id: accountId },
+        { type: "api_token", id: tokenId },
+      ],
+      product: "admin",
+    });
+  }
+
   // ------------------------------------------------------------ SCIM
 
   /**
@@ -300,13 +435,24 @@ export class SimState {
    */
   scimCreateUser(input: Omit<ScimUser, "id" | "accountId" | "created" | "lastModified">): ScimUser {
     for (const u of this.scimUsersById.values()) {
-      if (u.userName.toLowerCase() === input.userName.toLowerCase()) {
+      // A deleted (unlinked) user no longer holds its userName: the IdP may create the person again.
+      if (u.userName.toLowerCase() === input.userName.toLowerCase() && !this.scimDeleted.has(u.id)) {
         throw new SimConflict("exists", `userName ${input.userName} already exists`);
       }
     }
     const email = input.email.toLowerCase();
     let account = this.tenant.accounts.find((a) => a.email.toLowerCase() === email && a.accountType === "atlassian");
-    if (!account) {
+    if (account) {
+      const linked = this.scimUserByAccount.get(account.accountId);
+      if (linked && !this.scimDeleted.has(linked.id)) {
+        throw new SimConflict("exists", `a user with email ${input.email} already exists in the directory`);
+      }
+      // Once linked, the IdP owns the profile and the account's activation, as a SCIM update would set them.
+      account.displayName = input.displayName;
+      account.title = input.title;
+      account.department = input.department;
+      if (account.status !== "closed") account.status = input.active ? "active" : "inactive";
+    } else {
       account = {
         accountId: `712020:${randomUUID()}`,
         accountType: "atlassian",
@@ -380,7 +526,7 @@ export class SimState {
   }
 
   /** Creates a SCIM group and the Atlassian group it syncs to. */
-  scimCreateGroup(displayName: string, memberScimIds: string[]): ScimGroup {
+  scimCreateGroup(displayName: string, memberScimIds: string[], externalId?: string): ScimGroup {
     for (const g of this.scimGroupsById.values()) {
       if (g.displayName.toLowerCase() === displayName.toLowerCase()) {
         throw new SimConflict("exists", `group ${displayName} already exists`);
@@ -393,6 +539,7 @@ export class SimState {
       displayName,
       members: [],
       groupId: group.groupId,
+      ...(externalId !== undefined ? { externalId } : {}),
       created: now,
       lastModified: now,
     };
@@ -402,12 +549,26 @@ export class SimState {
     return scimGroup;
   }
 
+  /** Sets or clears a SCIM group's `externalId` (the display name cannot change: Atlassian refuses renames). */
+  scimSetGroupExternalId(scimGroupId: string, externalId: string | undefined): ScimGroup {
+    const group = this.scimGroupsById.get(scimGroupId);
+    if (!group) throw new SimConflict("not-found", `group ${scimGroupId} not found`);
+    if (group.externalId === externalId) return group;
+    if (externalId === undefined) delete group.externalId;
+    else group.externalId = externalId;
+    group.lastModified = this.now();
+    this.touch();
+    return group;
+  }
+
   /** Adds a SCIM user to a SCIM group (and its linked account to the Atlassian group). */
   scimAddGroupMember(scimGroupId: string, scimUserId: string): boolean {
     const group = this.scimGroupsById.get(scimGroupId);
     if (!group) throw new SimConflict("not-found", `group ${scimGroupId} not found`);
     const user = this.scimUsersById.get(scimUserId);
-    if (!user) throw new SimConflict("invalid", `member ${scimUserId} is not a user of this directory`);
+    if (!user || this.scimDeleted.has(scimUserId)) {
+      throw new SimConflict("invalid", `member ${scimUserId} is not a user of this directory`);
+    }
     if (group.members.includes(scimUserId)) return false;
     group.members.push(scimUserId);
     group.lastModified = this.now();
@@ -435,4 +596,224 @@ export class SimState {
     this.scimGroupsById.delete(scimGroupId);
     if (this.groupsById.has(group.groupId)) this.deleteGroup(group.groupId, "scim");
   }
+
+  // ------------------------------------------------------------ Confluence
+
+  /** Highest space-permission id issued so far; new ids continue the tenant's numeric sequence. */
+  private spacePermissionSeq: number | null = null;
+
+  /** Adds a permission to a Confluence space (v1 `POST /space/{spaceKey}/permission`); the caller validates it. */
+  addSpacePermission(
+    spaceId: string,
+    principal: ConfluencePrincipal,
+    operation: { key: string; targetType: string },
+    actor: string,
+  ): ConfluenceSpacePermission {
+    const space = this.tenant.confluence.spaces.find((s) => s.id === spaceId);
+    if (!space) throw new SimConflict("not-found", `space ${spaceId} not found`);
+    if (this.spacePermissionSeq === null) {
+      let max = 0;
+      for (const s of this.tenant.confluence.spaces)
+        for (const p of s.permissions) max = Math.max(max, Number(p.id) || 0);
+      this.spacePermissionSeq = max;
+    }
+    this.spacePermissionSeq += 1;
+    const permission: ConfluenceSpacePermission = { id: String(this.spacePermissionSeq), principal, operation };
+    space.permissions.push(permission);
+    this.touch({
+      action: "space_permission_added",
+      actorAccountId: actor,
+      targets: [{ type: "space", id: space.id, name: space.key }],
+      product: "confluence",
+    });
+    return permission;
+  }
+
+  /** Removes permissions from a Confluence space by id (v1 `DELETE /space/{spaceKey}/permission/{id}`). */
+  removeSpacePermissions(spaceId: string, ids: readonly string[], actor: string): void {
+    const space = this.tenant.confluence.spaces.find((s) => s.id === spaceId);
+    if (!space) throw new SimConflict("not-found", `space ${spaceId} not found`);
+    const drop = new Set(ids);
+    space.permissions = space.permissions.filter((p) => !drop.has(p.id));
+    this.touch({
+      action: "space_permission_removed",
+      actorAccountId: actor,
+      targets: [{ type: "space", id: space.id, name: space.key }],
+      product: "confluence",
+    });
+  }
+
+  // ------------------------------------------------------------ Jira
+
+  /**
+   * Replaces the actors of one role in one Jira project (`POST|PUT|DELETE /rest/api/3/project/{p}/role/{id}` all
+   * reduce to this). The caller validates that the accounts and groups exist; duplicates are dropped.
+   */
+  setJiraRoleActors(projectId: string, roleId: number, actors: JiraRoleActors, actor: string): JiraRoleActors {
+    const project = this.tenant.jira.projects.find((p) => p.id === projectId);
+    if (!project) throw new SimConflict("not-found", `project ${projectId} not found`);
+    if (!this.tenant.jira.roles.some((r) => r.id === roleId)) {
+      throw new SimConflict("not-found", `project role ${roleId} not found`);
+    }
+    const next: JiraRoleActors = { users: [...new Set(actors.users)], groups: [...new Set(actors.groups)] };
+    project.roleActors[String(roleId)] = next;
+    this.touch({
+      action: "project_role_actors_updated",
+      actorAccountId: actor,
+      targets: [
+        { type: "project", id: project.id, name: project.key },
+        { type: "project_role", id: String(roleId) },
+      ],
+      product: "jira",
+    });
+    return next;
+  }
+
+  // ------------------------------------------------------------ Bitbucket
+
+  /** Sets a user's or group's explicit permission on a Bitbucket project (`permissions-config` PUT). */
+  bitbucketSetProjectPermission(
+    projectKey: string,
+    principal: BitbucketPrincipal,
+    permission: BitbucketProjectPermission,
+    actor: string,
+  ): void {
+    const project = this.tenant.bitbucket.projects.find((p) => p.key === projectKey);
+    if (!project) throw new SimConflict("not-found", `project ${projectKey} not found`);
+    upsertGrant(project, principal, permission);
+    this.touch(bitbucketGrantEvent("bitbucket_project_permission_updated", "project", projectKey, principal, actor));
+  }
+
+  /** Removes a user's or group's explicit permission on a Bitbucket project. Returns false when there was none. */
+  bitbucketRemoveProjectPermission(projectKey: string, principal: BitbucketPrincipal, actor: string): boolean {
+    const project = this.tenant.bitbucket.projects.find((p) => p.key === projectKey);
+    if (!project) throw new SimConflict("not-found", `project ${projectKey} not found`);
+    if (!dropGrant(project, principal)) return false;
+    this.touch(bitbucketGrantEvent("bitbucket_project_permission_removed", "project", projectKey, principal, actor));
+    return true;
+  }
+
+  /** Sets a user's or group's explicit permission on a Bitbucket repository (`permissions-config` PUT). */
+  bitbucketSetRepoPermission(
+    repoSlug: string,
+    principal: BitbucketPrincipal,
+    permission: BitbucketRepoPermission,
+    actor: string,
+  ): void {
+    const repo = this.tenant.bitbucket.repos.find((r) => r.slug === repoSlug);
+    if (!repo) throw new SimConflict("not-found", `repository ${repoSlug} not found`);
+    upsertGrant(repo, principal, permission);
+    repo.overridesProject = true;
+    this.touch(
+      bitbucketGrantEvent("bitbucket_repository_permission_updated", "repository", repoSlug, principal, actor),
+    );
+  }
+
+  /** Removes a user's or group's explicit permission on a Bitbucket repository. Returns false when there was none. */
+  bitbucketRemoveRepoPermission(repoSlug: string, principal: BitbucketPrincipal, actor: string): boolean {
+    const repo = this.tenant.bitbucket.repos.find((r) => r.slug === repoSlug);
+    if (!repo) throw new SimConflict("not-found", `repository ${repoSlug} not found`);
+    if (!dropGrant(repo, principal)) return false;
+    repo.overridesProject = repo.users.length > 0 || repo.groups.length > 0;
+    this.touch(
+      bitbucketGrantEvent("bitbucket_repository_permission_removed", "repository", repoSlug, principal, actor),
+    );
+    return true;
+  }
+
+  /**
+   * Adds an account to a Bitbucket workspace group (1.0 groups API). A member of any workspace group is a member of
+   * the workspace, so an account that was not one becomes a `member`. Returns false when it already was in the group.
+   */
+  bitbucketAddGroupMember(slug: string, accountId: string, actor: string): boolean {
+    const bb = this.tenant.bitbucket;
+    const group = bb.groups.find((g) => g.slug === slug);
+    if (!group) throw new SimConflict("not-found", `group ${slug} not found`);
+    this.requireAccount(accountId);
+    if (group.members.includes(accountId)) return false;
+    group.members.push(accountId);
+    if (!bb.members.some((m) => m.accountId === accountId)) bb.members.push({ accountId, permission: "member" });
+    this.touch(bitbucketGrantEvent("bitbucket_group_member_added", "group", slug, { accountId }, actor));
+    return true;
+  }
+
+  /** Removes an account from a Bitbucket workspace group. Returns false when it was not in the group. */
+  bitbucketRemoveGroupMember(slug: string, accountId: string, actor: string): boolean {
+    const group = this.tenant.bitbucket.groups.find((g) => g.slug === slug);
+    if (!group) throw new SimConflict("not-found", `group ${slug} not found`);
+    if (!group.members.includes(accountId)) return false;
+    group.members = group.members.filter((m) => m !== accountId);
+    this.touch(bitbucketGrantEvent("bitbucket_group_member_removed", "group", slug, { accountId }, actor));
+    return true;
+  }
+}
+
+/** A Bitbucket permission holder: a user (by accountId) or a workspace group (by slug). */
+export type BitbucketPrincipal = { accountId: string } | { slug: string };
+
+interface GrantHolder<P> {
+  users: Array<BitbucketUserGrant<P>>;
+  groups: Array<BitbucketGroupGrant<P>>;
+}
+
+/** Replaces an existing grant in place (so listings keep their order) or appends a new one. */
+function upsertGrant<P>(holder: GrantHolder<P>, principal: BitbucketPrincipal, permission: P): void {
+  if ("accountId" in principal) {
+    const grant = holder.users.find((g) => g.accountId === principal.accountId);
+    if (grant) grant.permission = permission;
+    else holder.users.push({ accountId: principal.accountId, permission });
+  } else {
+    const grant = holder.groups.find((g) => g.slug === principal.slug);
+    if (grant) grant.permission = permission;
+    else holder.groups.push({ slug: principal.slug, permission });
+  }
+}
+
+function dropGrant<P>(holder: GrantHolder<P>, principal: BitbucketPrincipal): boolean {
+  if ("accountId" in principal) {
+    const before = holder.users.length;
+    holder.users = holder.users.filter((g) => g.accountId !== principal.accountId);
+    return holder.users.length !== before;
+  }
+  const before = holder.groups.length;
+  holder.groups = holder.groups.filter((g) => g.slug !== principal.slug);
+  return holder.groups.length !== before;
+}
+
+function bitbucketGrantEvent(
+  action: string,
+  type: "project" | "repository" | "group",
+  id: string,
+  principal: BitbucketPrincipal,
+  actor: string,
+): Omit<AuditEvent, "id" | "time"> {
+  return {
+    action,
+    actorAccountId: actor,
+    targets: [
+      { type: `bitbucket_${type}`, id },
+      "accountId" in principal
+        ? { type: "user", id: principal.accountId }
+        : { type: "bitbucket_group", id: principal.slug },
+    ],
+    product: "bitbucket",
+  };
+}
+
+/** Profile fields of the user-management API that the tenant model does not carry. */
+export interface ProfileOverrides {
+  nickname?: string;
+  location?: string;
+  organization?: string;
+  zoneinfo?: string;
+  locale?: string;
+}
+
+const PROFILE_OVERRIDE_KEYS = ["nickname", "location", "organization", "zoneinfo", "locale"] as const;
+
+/** A user-management profile change, in the model's terms. */
+export interface ProfilePatch extends ProfileOverrides {
+  displayName?: string;
+  title?: string | null;
+  department?: string | null;
 }

@@ -5,17 +5,7 @@
  */
 import type { ApiName } from "../atlassian-sim/http/env.js";
 import type { TestSim } from "../atlassian-sim/testing.js";
-
-/** Spec file stems under `../shared/atlassian-specs/`. */
-export type SpecName =
-  | "jira-platform-swagger-v3.v3"
-  | "confluence-v2-openapi-v2.v3"
-  | "confluence-v1-swagger.v3"
-  | "admin-organization-swagger.v3"
-  | "admin-organization-swagger.v3.2026-07-22"
-  | "admin-user-management-swagger.v3"
-  | "admin-user-provisioning-swagger.v3"
-  | "bitbucket-swagger";
+import type { SpecName } from "./openapi-validator.js";
 
 export interface ContractCase {
   /** Short description shown in the test name. */

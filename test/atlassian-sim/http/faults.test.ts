@@ -14,7 +14,10 @@ describe("fault injector", () => {
   it("draws probabilities from the seeded generator, so a run replays", () => {
     const seq = (seed: number) => {
       let s = seed;
-      const rnd = () => (s = (s * 16807) % 2147483647) / 2147483647;
+      const rnd = () => {
+        s = (s * 16807) % 2147483647;
+        return s / 2147483647;
+      };
       const f = new FaultInjector(rnd);
       f.rules = [{ kind: "reset", probability: 0.3 }];
       return Array.from({ length: 50 }, () => (f.pick("admin", "GET", "/") ? 1 : 0)).join("");

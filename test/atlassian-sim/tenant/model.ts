@@ -103,6 +103,20 @@ export interface ScimUser {
   accountId: string;
   created: string;
   lastModified: string;
+  /** Attributes only the SCIM API shows (RFC 7643 §4.1), kept so they round-trip; absent when never set. */
+  profile?: ScimUserProfile;
+}
+
+/** Optional SCIM user attributes that no other API exposes. */
+export interface ScimUserProfile {
+  formattedName?: string;
+  middleName?: string;
+  honorificPrefix?: string;
+  honorificSuffix?: string;
+  nickName?: string;
+  preferredLanguage?: string;
+  timezone?: string;
+  phoneNumbers?: Array<{ value: string; type?: string; primary?: boolean }>;
 }
 
 export interface ScimGroup {
@@ -112,6 +126,8 @@ export interface ScimGroup {
   members: string[];
   /** The Atlassian group this SCIM group is synced to. */
   groupId: string;
+  /** The IdP's identifier for the group, when the client sent one. */
+  externalId?: string;
   created: string;
   lastModified: string;
 }

@@ -1,0 +1,137 @@
+/**
+ * The rate governor: per tenant and per API, a concurrency cap with a bounded queue, plus pacing fed by response
+ * headers. A quota signal pauses the whole API; a burst signal slows only its endpoint; a near-limit signal spreads
+ * the remaining budget over the rest of the window before any 429 arrives. One governor instance is shared by every
+ * request of a tenant so that concurrent readers cannot out-run it.
+ */
+import { BulkheadFullError } from "./errors.js";
+import type { RateLimitSignals } from "./rate-limit-headers.js";
+import { isQuotaReason } from "./rate-limit-headers.js";
+
+export interface GovernorOptions {
+  /** Requests in flight per API. */
+  concurrency: number;
+  /** Requests waiting per API before new ones are refused. */
+  maxQueue: number;
+  clock: () => number;
+  sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
+
+interface Lane {
+  active: number;
+  queue: Array<() => void>;
+  /** No request starts before this time (quota pause or Retry-After). */
+  pausedUntil: number;
+  /** Minimum spacing between request starts while near the limit. */
+  spacingMs: number;
+  spacingUntil: number;
+  nextStart: number;
+  /** Endpoint-level pauses (burst limits). */
+  endpointPausedUntil: Map<string, number>;
+  waitedMs: number;
+}
+
+export interface GovernorStats {
+  /** Total time requests spent waiting on pauses and spacing, per API. */
+  waitedMs: Record<string, number>;
+  /** Highest number of requests seen in flight at once, per API. */
+  peakInFlight: Record<string, number>;
+}
+
+export class Governor {
+  private readonly lanes = new Map<string, Lane>();
+  private readonly peak = new Map<string, number>();
+
+  constructor(private readonly opts: GovernorOptions) {}
+
+  private lane(api: string): Lane {
+    let lane = this.lanes.get(api);
+    if (!lane) {
+      lane = {
+        active: 0,
+        queue: [],
+        pausedUntil: 0,
+        spacingMs: 0,
+        spacingUntil: 0,
+        nextStart: 0,
+        endpointPausedUntil: new Map(),
+        waitedMs: 0,
+      };
+      this.lanes.set(api, lane);
+    }
+    return lane;
+  }
+
+  /** Waits for a slot and for any pause, then runs `fn`; the slot is released when it settles. */
+  async run<T>(api: string, endpoint: string, fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    const lane = this.lane(api);
+    if (lane.active >= this.opts.concurrency) {
+      if (lane.queue.length >= this.opts.maxQueue) throw new BulkheadFullError(api);
+      await new Promise<void>((resolve) => lane.queue.push(resolve));
+    } else {
+      lane.active += 1;
+    }
+    this.peak.set(api, Math.max(this.peak.get(api) ?? 0, lane.active));
+    try {
+      await this.pace(lane, endpoint, signal);
+      return await fn();
+    } finally {
+      const next = lane.queue.shift();
+      if (next) next();
+      else lane.active -= 1;
+    }
+  }
+
+  private async pace(lane: Lane, endpoint: string, signal?: AbortSignal): Promise<void> {
+    for (;;) {
+      const now = this.opts.clock();
+      let until = Math.max(lane.pausedUntil, lane.endpointPausedUntil.get(endpoint) ?? 0);
+      if (lane.spacingMs > 0 && now < lane.spacingUntil) until = Math.max(until, lane.nextStart);
+      if (until <= now) break;
+      const wait = until - now;
+      lane.waitedMs += wait;
+      await this.opts.sleep(wait, signal);
+    }
+    const now = this.opts.clock();
+    if (lane.spacingMs > 0 && now < lane.spacingUntil) lane.nextStart = Math.max(now, lane.nextStart) + lane.spacingMs;
+  }
+
+  /** Feeds the governor what a response said about the rate limit. */
+  observe(api: string, endpoint: string, status: number, s: RateLimitSignals): void {
+    const lane = this.lane(api);
+    const now = this.opts.clock();
+    if (status === 429 || (status === 503 && s.waitMs !== undefined)) {
+      const wait = s.waitMs ?? 0;
+      // A quota (or an unlabelled limit) covers the whole API; a burst limit covers one endpoint (reference §3).
+      if (s.reason && !isQuotaReason(s.reason)) {
+        lane.endpointPausedUntil.set(endpoint, Math.max(lane.endpointPausedUntil.get(endpoint) ?? 0, now + wait));
+      } else {
+        lane.pausedUntil = Math.max(lane.pausedUntil, now + wait);
+      }
+      return;
+    }
+    if (s.remaining === 0 && s.resetMs !== undefined) {
+      lane.pausedUntil = Math.max(lane.pausedUntil, now + s.resetMs);
+      return;
+    }
+    if (s.nearLimit && s.remaining !== undefined && s.remaining > 0 && s.resetMs !== undefined) {
+      // Spread what is left over the rest of the window instead of spending it and collecting 429s.
+      lane.spacingMs = Math.ceil(s.resetMs / s.remaining);
+      lane.spacingUntil = now + s.resetMs;
+    } else if (s.nearLimit && lane.spacingMs === 0) {
+      lane.spacingMs = 100;
+      lane.spacingUntil = now + 10_000;
+    }
+  }
+
+  /** Whether the API is paused right now (for progress reporting). */
+  pausedFor(api: string): number {
+    return Math.max(0, this.lane(api).pausedUntil - this.opts.clock());
+  }
+
+  stats(): GovernorStats {
+    const waitedMs: Record<string, number> = {};
+    for (const [api, lane] of this.lanes) waitedMs[api] = lane.waitedMs;
+    return { waitedMs, peakInFlight: Object.fromEntries(this.peak) };
+  }
+}
