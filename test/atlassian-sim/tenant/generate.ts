@@ -34,7 +34,6 @@ import type {
   ConfluencePrincipal,
   ConfluenceRoleAssignment,
   ConfluenceSpace,
-  ConfluenceSpacePermission,
   ConfluenceSpaceRole,
   JiraApplicationRole,
   JiraGrant,
@@ -54,6 +53,7 @@ import type {
 } from "./model.js";
 import {
   APP_NAMES,
+  asciiFold,
   CUSTOMER_DOMAINS,
   DEPARTMENTS,
   EXTERNAL_DOMAINS,
@@ -69,7 +69,6 @@ import {
   TEAM_WORDS,
   TITLES,
   UNUSED_GROUP_WORDS,
-  asciiFold,
 } from "./names.js";
 import { Prng, WeightedIndex } from "./prng.js";
 import { SIZES, type SizeSpec } from "./sizes.js";
@@ -196,8 +195,6 @@ export const BRANCH_RESTRICTION_KINDS: readonly string[] = [
   "allow_auto_merge_when_builds_pass",
 ];
 
-const PROJECT_LEVELS: readonly BitbucketProjectPermission[] = ["read", "write", "create-repo", "admin"];
-
 type DraftKind = "person" | "app" | "customer";
 
 /** Generation-time bookkeeping about one account; never part of the tenant. */
@@ -306,9 +303,7 @@ class TenantBuilder {
       size: this.size,
       generatedAt: GENERATED_AT,
       org: { id: orgId, name: this.orgName },
-      sites: [
-        { cloudId, host: this.host, name: short, products: ["jira-software", "confluence"] },
-      ],
+      sites: [{ cloudId, host: this.host, name: short, products: ["jira-software", "confluence"] }],
       directories: [{ directoryId, name: `${this.orgName} (Okta)` }],
       accounts: this.drafts.map((d) => d.account),
       groups: this.groups,
@@ -430,13 +425,7 @@ class TenantBuilder {
         email = `${local}@${isExternal ? rng.pick(EXTERNAL_DOMAINS) : this.domain}`;
       }
       const added = NOW_MS - rng.int(30, 5 * 365) * DAY_MS - rng.int(0, DAY_MS - 1);
-      const account = this.baseAccount(
-        this.accountId(rng, legacy.has(i)),
-        "atlassian",
-        displayName,
-        email,
-        iso(added),
-      );
+      const account = this.baseAccount(this.accountId(rng, legacy.has(i)), "atlassian", displayName, email, iso(added));
       account.managed = !isExternal;
       account.externalCollaborator = isExternal;
       account.emailVisible = !hidden.has(i);
@@ -527,7 +516,12 @@ class TenantBuilder {
   private makeGroups(): void {
     const rng = this.root.fork("groups");
     const g = this.spec.groups;
-    this.addGroup(SYSTEM_GROUP_NAMES.siteAdmins, "Grants access to all applications and their administration", "admin", rng);
+    this.addGroup(
+      SYSTEM_GROUP_NAMES.siteAdmins,
+      "Grants access to all applications and their administration",
+      "admin",
+      rng,
+    );
     this.addGroup(SYSTEM_GROUP_NAMES.jiraUsers, "Grants access to Jira Software", "admin", rng);
     this.addGroup(SYSTEM_GROUP_NAMES.jiraAdmins, "Grants Jira administration", "admin", rng);
     this.addGroup(SYSTEM_GROUP_NAMES.confluenceUsers, "Grants access to Confluence", "admin", rng);
@@ -558,7 +552,12 @@ class TenantBuilder {
       this.unusedGroups.push(this.addGroup(name, "Informal group", "admin", rng));
     }
     const nScim = Math.max(1, Math.round(nTeams * 0.35));
-    const scimPick = new Set(rng.sample(Array.from({ length: nTeams }, (_, i) => i), nScim));
+    const scimPick = new Set(
+      rng.sample(
+        Array.from({ length: nTeams }, (_, i) => i),
+        nScim,
+      ),
+    );
     for (let i = 0; i < nTeams; i++) {
       const word = TEAM_WORDS[i % TEAM_WORDS.length]!;
       const base =
@@ -727,7 +726,8 @@ class TenantBuilder {
         return { key, lastActive };
       });
       let last: string | null = null;
-      for (const p of a.products) if (p.lastActive !== null && (last === null || p.lastActive > last)) last = p.lastActive;
+      for (const p of a.products)
+        if (p.lastActive !== null && (last === null || p.lastActive > last)) last = p.lastActive;
       a.lastActive = last;
       a.billable =
         a.accountType === "atlassian" &&
@@ -864,7 +864,8 @@ class TenantBuilder {
           add(["RESOLVE_ISSUES", "CLOSE_ISSUES"], { type: "assignee" });
           break;
         case "classic":
-          for (const r of ["Viewers", "Users", "Developers", "Administrators", "Contractors"]) add(P.read, roleHolder(r));
+          for (const r of ["Viewers", "Users", "Developers", "Administrators", "Contractors"])
+            add(P.read, roleHolder(r));
           for (const r of ["Users", "Developers", "Administrators", "Contractors"]) add(P.comment, roleHolder(r));
           for (const r of ["Developers", "Administrators"]) add(P.work, roleHolder(r));
           add(["CREATE_ISSUES", "EDIT_ISSUES", "TRANSITION_ISSUES"], roleHolder("QA Engineers"));
@@ -883,7 +884,11 @@ class TenantBuilder {
           add([...tiers("read", "comment", "work"), "SERVICEDESK_AGENT"], roleHolder("Service Desk Team"));
           add(["BROWSE_PROJECTS", "CREATE_ISSUES", "ADD_COMMENTS"], { type: "sd.customer.portal.only" });
           add(["CREATE_ISSUES", "ADD_COMMENTS"], roleHolder("Service Desk Customers"));
-          add(["BROWSE_PROJECTS"], { type: "groupCustomField", parameter: "customfield_10050", value: "customfield_10050" });
+          add(["BROWSE_PROJECTS"], {
+            type: "groupCustomField",
+            parameter: "customfield_10050",
+            value: "customfield_10050",
+          });
           add(["EDIT_ISSUES"], { type: "userCustomField", parameter: "customfield_10051", value: "customfield_10051" });
           add(P.admin, roleHolder("Administrators"));
           add(["ADMINISTER_PROJECTS"], { type: "user", parameter: app0, value: app0 });
@@ -942,7 +947,12 @@ class TenantBuilder {
     const jiraPeople = this.people.filter(
       (d) => d.account.status !== "closed" && d.groups.includes(this.sys(SYSTEM_GROUP_NAMES.jiraUsers)),
     );
-    const allPeople = this.people.filter((d) => d.account.status !== "closed" && d.kind === "person" && d.account.accountId !== this.productUser.account.accountId);
+    const allPeople = this.people.filter(
+      (d) =>
+        d.account.status !== "closed" &&
+        d.kind === "person" &&
+        d.account.accountId !== this.productUser.account.accountId,
+    );
     const person = (): string => (rng.chance(0.9) ? rng.pick(jiraPeople) : rng.pick(allPeople)).account.accountId;
     const leadPool = jiraPeople.filter((d) => d.account.managed);
     const otherSchemes = permissionSchemes.filter((s) => s !== openScheme);
@@ -1083,7 +1093,9 @@ class TenantBuilder {
     const withRoles = new Set(rng.sample(range(nGlobal), Math.max(1, Math.round(nGlobal * 0.3))));
     const companyWide = new Set(rng.sample(range(nGlobal), Math.min(2, Math.max(1, Math.round(nGlobal * 0.02)))));
     const names = uniqueNames(rng, nGlobal, PROJECT_WORDS, SPACE_SUFFIXES);
-    const people = this.people.filter((d) => d.account.status !== "closed" && d !== this.productUser && d !== this.limitedUser);
+    const people = this.people.filter(
+      (d) => d.account.status !== "closed" && d !== this.productUser && d !== this.limitedUser,
+    );
     const confPeople = people.filter((d) => d.groups.includes(this.sys(SYSTEM_GROUP_NAMES.confluenceUsers)));
     const somebody = () => (rng.chance(0.9) ? rng.pick(confPeople) : rng.pick(people)).account.accountId;
     const team = () => this.groups[rng.pick(this.teamGroups)]!.groupId;
@@ -1131,7 +1143,11 @@ class TenantBuilder {
       const space = build(spaceKey(name, usedKeys), name, type, archived.has(i) ? "archived" : "current", author);
       perm(space, { type: "user", id: author }, O.admin);
       if (rng.chance(0.6) || i === 0)
-        perm(space, { type: "group", id: this.groups[this.sys(SYSTEM_GROUP_NAMES.confluenceAdmins)]!.groupId }, O.admin);
+        perm(
+          space,
+          { type: "group", id: this.groups[this.sys(SYSTEM_GROUP_NAMES.confluenceAdmins)]!.groupId },
+          O.admin,
+        );
       const editTeams = new Set<string>();
       for (let k = rng.int(1, 2); k > 0; k--) editTeams.add(team());
       for (const g of editTeams) perm(space, { type: "group", id: g }, O.edit);
@@ -1152,7 +1168,8 @@ class TenantBuilder {
         users.add(ext);
       }
       if (i === 0) perm(space, { type: "user", id: this.customers[0]!.account.accountId }, O.edit);
-      if (i === 1 % nGlobal) perm(space, { type: "group", id: this.groups[this.sys(EMPTY_GRANTED_GROUP)]!.groupId }, O.view);
+      if (i === 1 % nGlobal)
+        perm(space, { type: "group", id: this.groups[this.sys(EMPTY_GRANTED_GROUP)]!.groupId }, O.view);
       if (companyWide.has(i))
         perm(space, { type: "group", id: this.groups[this.sys(SYSTEM_GROUP_NAMES.confluenceUsers)]!.groupId }, O.view);
       if (anonymous.has(i)) perm(space, { type: "anonymous" }, O.view);
@@ -1163,7 +1180,8 @@ class TenantBuilder {
           { principal: { type: "GROUP", id: team() }, roleId: collabRole.id },
           { principal: { type: "USER", id: somebody() }, roleId: viewerRole.id },
         ];
-        if (rng.chance(0.5)) assignments.push({ principal: { type: "USER", id: somebody() }, roleId: commenterRole.id });
+        if (rng.chance(0.5))
+          assignments.push({ principal: { type: "USER", id: somebody() }, roleId: commenterRole.id });
         const seen = new Set<string>();
         space.roleAssignments = assignments.filter((a) => {
           const k = `${a.roleId}/${a.principal.type}/${a.principal.id}`;
@@ -1173,13 +1191,14 @@ class TenantBuilder {
         });
         // The roles used in the space also appear as `role` permission rows carrying the role's operations.
         for (const role of roles) {
-          if (space.roleAssignments.some((a) => a.roleId === role.id)) perm(space, { type: "role", id: role.id }, role.operations);
+          if (space.roleAssignments.some((a) => a.roleId === role.id))
+            perm(space, { type: "role", id: role.id }, role.operations);
         }
       }
       spaces.push(space);
     }
 
-    const owners = rng.sample(people, nPersonal);
+    const owners = rng.sample(confPeople, nPersonal);
     owners.forEach((d, i) => {
       const a = d.account;
       const key = `~${a.accountId.replace(/[^0-9A-Za-z]/g, "")}`;
@@ -1254,7 +1273,15 @@ class TenantBuilder {
         if (b) users.set(b.account.accountId, pair[1]);
       } else {
         for (let k = rng.int(0, 3); k > 0; k--)
-          users.set(rng.pick(plainMembers).account.accountId, rng.weighted([["read", 4], ["write", 4], ["create-repo", 1], ["admin", 1]] as const));
+          users.set(
+            rng.pick(plainMembers).account.accountId,
+            rng.weighted([
+              ["read", 4],
+              ["write", 4],
+              ["create-repo", 1],
+              ["admin", 1],
+            ] as const),
+          );
       }
       if (i === 0) {
         groups.set(developers.slug, "read");
@@ -1265,7 +1292,15 @@ class TenantBuilder {
         groups.set(anyTeamSlug(), "write");
       } else {
         for (let k = rng.int(1, 2); k > 0; k--)
-          groups.set(anyTeamSlug(), rng.weighted([["read", 3], ["write", 4], ["create-repo", 1], ["admin", 1]] as const));
+          groups.set(
+            anyTeamSlug(),
+            rng.weighted([
+              ["read", 3],
+              ["write", 4],
+              ["create-repo", 1],
+              ["admin", 1],
+            ] as const),
+          );
       }
       projects.push({
         uuid: `{${rng.uuid()}}`,
@@ -1284,7 +1319,11 @@ class TenantBuilder {
     const repoNames = uniqueNames(rng, nRepos, PROJECT_WORDS, REPO_SUFFIXES);
     const usedRepoSlugs = new Set<string>();
     const publicRepos = new Set([0, ...rng.sample(range(nRepos), Math.max(0, Math.round(nRepos * 0.04) - 1))]);
-    const overriding = new Set([0, 3 % nRepos, ...rng.sample(range(nRepos), Math.max(0, Math.round(nRepos * 0.15) - 2))]);
+    const overriding = new Set([
+      0,
+      3 % nRepos,
+      ...rng.sample(range(nRepos), Math.max(0, Math.round(nRepos * 0.15) - 2)),
+    ]);
     const nProtected = Math.max(5, Math.round(nRepos * 0.4));
     const protectedRepos = new Set(range(nRepos).slice(0, Math.min(nRepos - 2, 5)));
     for (const i of rng.sample(range(nRepos).slice(7), nProtected - protectedRepos.size)) protectedRepos.add(i);
@@ -1305,9 +1344,22 @@ class TenantBuilder {
         ? "allow_forks"
         : i < 3
           ? policies[i]!
-          : rng.weighted([["no_public_forks", 6], ["allow_forks", 2], ["no_forks", 2]] as const);
-      const mainbranch = rng.weighted([["main", 70], ["master", 20], ["develop", 7], ["trunk", 3]] as const);
-      let productionBranch: string | null = rng.weighted([[mainbranch, 6], ["release", 2], [null, 2]] as const);
+          : rng.weighted([
+              ["no_public_forks", 6],
+              ["allow_forks", 2],
+              ["no_forks", 2],
+            ] as const);
+      const mainbranch = rng.weighted([
+        ["main", 70],
+        ["master", 20],
+        ["develop", 7],
+        ["trunk", 3],
+      ] as const);
+      let productionBranch: string | null = rng.weighted([
+        [mainbranch, 6],
+        ["release", 2],
+        [null, 2],
+      ] as const);
       const users = new Map<string, BitbucketRepoPermission>();
       const groups = new Map<string, BitbucketRepoPermission>();
       const override = overriding.has(i);
@@ -1316,8 +1368,10 @@ class TenantBuilder {
         const reader = project.users.find((u) => u.permission === "read");
         users.set(reader ? reader.accountId : rng.pick(plainMembers).account.accountId, "admin");
         if (rng.chance(0.5)) users.set(rng.pick(plainMembers).account.accountId, rng.pick(["read", "write"] as const));
-        if (collaborators.length > 0 && (i === 0 || rng.chance(0.2))) users.set(rng.pick(collaborators).account.accountId, "write");
-        if (rng.chance(0.6) || i === 3 % nRepos) groups.set(anyTeamSlug(), rng.pick(["read", "write", "admin"] as const));
+        if (collaborators.length > 0 && (i === 0 || rng.chance(0.2)))
+          users.set(rng.pick(collaborators).account.accountId, "write");
+        if (rng.chance(0.6) || i === 3 % nRepos)
+          groups.set(anyTeamSlug(), rng.pick(["read", "write", "admin"] as const));
       }
       const restrictions: BitbucketBranchRestriction[] = [];
       if (protectedRepos.has(i)) {
@@ -1360,7 +1414,15 @@ class TenantBuilder {
             groups: exempt && rng.chance(0.5) ? [admins.slug] : [],
           });
         };
-        for (const kind of kinds) add(kind, rng.weighted([["exact", 6], ["wildcard", 2], ["model", 2]] as const));
+        for (const kind of kinds)
+          add(
+            kind,
+            rng.weighted([
+              ["exact", 6],
+              ["wildcard", 2],
+              ["model", 2],
+            ] as const),
+          );
         if (overlapKind !== undefined) {
           add(overlapKind, "model");
           add(overlapKind, "exact");
@@ -1415,10 +1477,22 @@ class TenantBuilder {
     const target = this.spec.events;
 
     for (const d of this.people.filter((x) => x.account.suspended).slice(0, Math.ceil(target * 0.05))) {
-      push({ time: time(1, 60), action: "user_suspended", actorAccountId: actor(), targets: [user(d)], product: "admin" });
+      push({
+        time: time(1, 60),
+        action: "user_suspended",
+        actorAccountId: actor(),
+        targets: [user(d)],
+        product: "admin",
+      });
     }
     for (const d of this.people.filter((x) => x.account.status === "inactive").slice(0, Math.ceil(target * 0.05))) {
-      push({ time: time(5, 200), action: "user_deactivated", actorAccountId: actor(), targets: [user(d)], product: "admin" });
+      push({
+        time: time(5, 200),
+        action: "user_deactivated",
+        actorAccountId: actor(),
+        targets: [user(d)],
+        product: "admin",
+      });
     }
     const live = this.people.filter((d) => d.account.status !== "closed" && d.groups.length > 0);
     const kinds = [
@@ -1435,27 +1509,52 @@ class TenantBuilder {
       ["repository_permission_updated", 5],
       ["branch_restriction_created", 3],
     ] as const;
-    while (events.length < target) {
-      const action = rng.weighted(kinds);
+    // Every action at least once, then a weighted mix.
+    for (let i = 0; events.length < target; i++) {
+      const action = i < kinds.length ? kinds[i]![0] : rng.weighted(kinds);
       const d = rng.pick(live);
       const t = time(0, 180);
       switch (action) {
         case "user_added_to_group":
         case "user_removed_from_group":
-          push({ time: t, action, actorAccountId: actor(), targets: [user(d), group(rng.pick(d.groups))], product: "admin" });
+          push({
+            time: t,
+            action,
+            actorAccountId: actor(),
+            targets: [user(d), group(rng.pick(d.groups))],
+            product: "admin",
+          });
           break;
         case "group_created":
-          push({ time: t, action, actorAccountId: actor(), targets: [group(rng.pick(this.teamGroups))], product: "admin" });
+          push({
+            time: t,
+            action,
+            actorAccountId: actor(),
+            targets: [group(rng.pick(this.teamGroups))],
+            product: "admin",
+          });
           break;
         case "user_invited":
         case "product_access_granted":
           push({ time: t, action, actorAccountId: actor(), targets: [user(d)], product: "admin" });
           break;
         case "org_admin_role_granted":
-          push({ time: t, action, actorAccountId: actor(), targets: [user(rng.pick(this.orgAdmins))], product: "admin" });
+          push({
+            time: t,
+            action,
+            actorAccountId: actor(),
+            targets: [user(rng.pick(this.orgAdmins))],
+            product: "admin",
+          });
           break;
         case "api_key_created":
-          push({ time: t, action, actorAccountId: actor(), targets: [{ type: "api_key", id: rng.uuid() }], product: "admin" });
+          push({
+            time: t,
+            action,
+            actorAccountId: actor(),
+            targets: [{ type: "api_key", id: rng.uuid() }],
+            product: "admin",
+          });
           break;
         case "project_role_actor_added":
         case "permission_scheme_updated":

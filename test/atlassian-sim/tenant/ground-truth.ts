@@ -34,8 +34,8 @@
  * strings by UTF-16 code units (JavaScript's default order, not locale order).
  */
 import {
-  ANONYMOUS,
   type AccessProduct,
+  ANONYMOUS,
   CONFLUENCE_UNLICENSED,
   type GroundTruthRow,
   JIRA_PRODUCT_USERS,
@@ -168,7 +168,8 @@ export function computeGroundTruth(t: SimTenant): GroundTruthRow[] {
   const confluenceHost = hostOf(t, "confluence");
   const workspaceSlug = t.bitbucket.workspace.slug;
   for (const a of t.accounts) {
-    if (orgAdmins.has(a.accountId) && a.status === "active") add(out.resource("admin", "org", t.org.id), "org-admin", a.accountId);
+    if (orgAdmins.has(a.accountId) && a.status === "active")
+      add(out.resource("admin", "org", t.org.id), "org-admin", a.accountId);
   }
   if (jiraHost) addAll(out.resource("admin", "site", jiraHost), "jira-software", jiraUsers);
   if (confluenceHost) addAll(out.resource("admin", "site", confluenceHost), "confluence", confluenceUsers);
@@ -282,9 +283,7 @@ export function computeGroundTruth(t: SimTenant): GroundTruthRow[] {
   const bbMembers = new Set(members.map((m) => m.accountId));
   const ws = out.resource("bitbucket", "bitbucket_workspace", workspaceSlug);
   for (const m of members) add(ws, m.permission, m.accountId);
-  const bbGroupMembers = new Map(
-    t.bitbucket.groups.map((g) => [g.slug, g.members.filter((id) => bbMembers.has(id))]),
-  );
+  const bbGroupMembers = new Map(t.bitbucket.groups.map((g) => [g.slug, g.members.filter((id) => bbMembers.has(id))]));
   const raise = (levels: Map<string, number>, accountId: string, rank: number | undefined) => {
     if (!rank || !bbMembers.has(accountId)) return;
     if ((levels.get(accountId) ?? 0) < rank) levels.set(accountId, rank);
@@ -294,7 +293,8 @@ export function computeGroundTruth(t: SimTenant): GroundTruthRow[] {
   for (const p of t.bitbucket.projects) {
     const levels = new Map<string, number>();
     for (const u of p.users) raise(levels, u.accountId, PROJECT_RANK[u.permission]);
-    for (const g of p.groups) for (const m of bbGroupMembers.get(g.slug) ?? []) raise(levels, m, PROJECT_RANK[g.permission]);
+    for (const g of p.groups)
+      for (const m of bbGroupMembers.get(g.slug) ?? []) raise(levels, m, PROJECT_RANK[g.permission]);
     for (const o of owners) raise(levels, o, PROJECT_RANK.admin);
     projectLevels.set(p.key, levels);
     const perms = out.resource("bitbucket", "bitbucket_project", `${workspaceSlug}/${p.key}`);
@@ -304,7 +304,8 @@ export function computeGroundTruth(t: SimTenant): GroundTruthRow[] {
     const levels = new Map<string, number>();
     for (const [accountId, rank] of projectLevels.get(r.projectKey) ?? []) levels.set(accountId, INHERITED[rank]!);
     for (const u of r.users) raise(levels, u.accountId, REPO_RANK[u.permission]);
-    for (const g of r.groups) for (const m of bbGroupMembers.get(g.slug) ?? []) raise(levels, m, REPO_RANK[g.permission]);
+    for (const g of r.groups)
+      for (const m of bbGroupMembers.get(g.slug) ?? []) raise(levels, m, REPO_RANK[g.permission]);
     for (const o of owners) raise(levels, o, REPO_RANK.admin);
     const perms = out.resource("bitbucket", "bitbucket_repo", `${workspaceSlug}/${r.slug}`);
     for (const [accountId, rank] of levels) add(perms, REPO_NAME[rank]!, accountId);

@@ -11,9 +11,7 @@ export type BbqlValue = string | number | boolean | null;
 
 type Op = "=" | "!=" | "~" | "!~" | ">" | ">=" | "<" | "<=";
 
-type Node =
-  | { kind: "and" | "or"; left: Node; right: Node }
-  | { kind: "cmp"; field: string; op: Op; value: BbqlValue };
+type Node = { kind: "and" | "or"; left: Node; right: Node } | { kind: "cmp"; field: string; op: Op; value: BbqlValue };
 
 /** A queryable field of one endpoint's items. */
 export interface BbqlField<T> {
@@ -136,8 +134,11 @@ function compare<T>(field: BbqlField<T>, a: BbqlValue, b: BbqlValue): number {
 }
 
 function test<T>(node: Node, item: T, fields: BbqlFields<T>): boolean {
-  if (node.kind === "and") return test(node.left, item, fields) && test(node.right, item, fields);
-  if (node.kind === "or") return test(node.left, item, fields) || test(node.right, item, fields);
+  if (node.kind !== "cmp") {
+    return node.kind === "and"
+      ? test(node.left, item, fields) && test(node.right, item, fields)
+      : test(node.left, item, fields) || test(node.right, item, fields);
+  }
   const field = fields[node.field]!;
   const actual = field.get(item) ?? null;
   const expected = node.value;

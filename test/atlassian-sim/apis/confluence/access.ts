@@ -14,7 +14,11 @@ export interface ConfluenceView {
   caller: ProductCaller;
   canView(space: ConfluenceSpace): boolean;
   canAdminister(space: ConfluenceSpace): boolean;
-  /** The email as this caller may see it: "" when hidden (both Confluence specs: "may return an empty string"). */
+  /**
+   * The email as this caller may see it: its own always, others' only with Browse users and when not hidden by the
+   * user; otherwise "" (both Confluence specs: "Depending on the user's privacy setting, this may return an empty
+   * string", and v2 types `email` as a non-nullable string).
+   */
   emailOf(account: SimAccount): string;
 }
 
@@ -59,7 +63,8 @@ export function viewOf(c: Context<SimEnv>): ConfluenceView {
     canView: (space) => caller.siteAdmin || has(space, "read", "space"),
     // Site admins may manage space permissions of any space (they can recover them in the admin console).
     canAdminister: (space) => caller.siteAdmin || has(space, "administer", "space"),
-    emailOf: (account) => (account.emailVisible && caller.browseUsers ? account.email : ""),
+    emailOf: (account) =>
+      account.accountId === caller.accountId || (account.emailVisible && caller.browseUsers) ? account.email : "",
   };
 }
 

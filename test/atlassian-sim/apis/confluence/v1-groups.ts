@@ -65,10 +65,10 @@ export function registerV1Groups(app: Hono<SimEnv>): void {
     const limit = clampPageSize(c.req.query("limit"), V1_GROUP_LIMIT, Number.MAX_SAFE_INTEGER);
     if (limit > V1_GROUP_LIMIT) return confluenceV1Error(c, 400, `Limit must not be greater than ${V1_GROUP_LIMIT}`);
     const start = parseOffset(c.req.query("start"));
-    const members = group.members.flatMap((id) => view.state.accountsById.get(id) ?? []);
-    const page = v1Page(c, members, start, limit, (a) => v1User(c, view, a));
+    // Only the page's members are rendered: groups can hold tens of thousands of accounts.
+    const page = v1Page(c, group.members, start, limit, (id) => v1User(c, view, view.state.requireAccount(id)));
     const withTotal = c.req.query("shouldReturnTotalSize") === "true";
-    return c.json(withTotal ? { ...page, totalSize: members.length } : page);
+    return c.json(withTotal ? { ...page, totalSize: group.members.length } : page);
   });
 
   app.post(`${V1}/group/userByGroupId`, async (c) => {

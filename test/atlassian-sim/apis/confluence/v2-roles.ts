@@ -95,6 +95,6 @@ export function registerV2Roles(app: Hono<SimEnv>): void {
   app.get(`${V2}/space-role-mode`, (c) => c.json({ mode: viewOf(c).state.tenant.confluence.roleMode }));
 
   app.get(`${V2}/space-permissions`, (c) => {
-    return v2Page(c, catalogue(viewOf(c).state.tenant.confluence.roles), "space-permissions", (p) => p);
+    return v2Page(c, catalogue(viewOf(c).state.tenant.confluence.roles), "space-permission-catalogue", (p) => p);
   });
 }

@@ -3,17 +3,19 @@
  * project permissions a project's permission scheme grants it. Used for what the caller may see (project search,
  * project details, role and scheme reads), for `GET /mypermissions` and for `POST /permissions/check`.
  *
- * Semantics (Jira Cloud, "Managing project permissions" and "Managing global permissions"):
- * - Only an active account with org access (not suspended) holds anything; a grant to `anyone` (public access)
- *   is the one grant that does not also need a Jira licence (membership of an application-role group).
- * - Holders `group`, `user`, `projectRole`, `projectLead` and `applicationRole` are resolved against the project;
- *   `reporter`, `assignee`, `groupCustomField` and `userCustomField` depend on an issue and grant nothing at the
- *   project level; `sd.customer.portal.only` grants portal access only, never Jira.
+ * Semantics (Jira Cloud, "Managing project permissions" and "Managing global permissions"; the same rules as
+ * `tenant/ground-truth.ts`):
+ * - An account holds Jira permissions only while it has Jira: active, not suspended, with `jira-software` product
+ *   access. A grant to `anyone` (public access) is the one grant that needs neither.
+ * - Holders `group` (no group: any logged-in Jira user), `user`, `projectRole`, `projectLead` and `applicationRole`
+ *   (no key: any Jira user) are resolved against the project; `reporter`, `assignee`, `groupCustomField` and
+ *   `userCustomField` depend on an issue and grant nothing at the project level; `sd.customer.portal.only` grants
+ *   portal access only, never Jira.
  * - The tenant records the global-permission grants only as group lists: `jira.adminGroups` (Administer Jira) and
- *   `jira.siteAdminGroups` (site admins, who also hold Administer Jira and Jira System Administrators). The remaining
- *   global permissions (Browse users and groups, bulk change, sharing, team-managed project creation) follow Jira
- *   Cloud's default global-permission configuration: admins and every licensed user, except the accounts the
- *   tenant's credentials name as lacking Browse users and groups (the limited product user).
+ *   `jira.siteAdminGroups` (Jira System Administrators; Jira Cloud's default configuration also gives the
+ *   site-admins group Administer Jira). The remaining global permissions (Browse users and groups, bulk change,
+ *   sharing, team-managed project creation) follow Jira Cloud's default configuration: every Jira user, except the
+ *   accounts the tenant's credentials name as lacking Browse users and groups (the limited product user).
  */
 import type { SimState } from "../../state.js";
 import type { JiraGrant, JiraPermissionScheme, JiraProject, SimAccount } from "../../tenant/model.js";
@@ -63,9 +65,9 @@ export class JiraAccess {
     return this.state.tenant.jira.applicationRoles.filter((r) => this.inAnyGroup(r.groups)).map((r) => r.key);
   }
 
-  /** Holds any Jira licence. */
+  /** Has Jira: active, not suspended, with `jira-software` product access. */
   get licensed(): boolean {
-    return this.applicationRoleKeys().length > 0;
+    return this.account !== undefined && this.state.hasProduct(this.account, "jira-software");
   }
 
   inGroup(groupId: string): boolean {
@@ -81,12 +83,12 @@ export class JiraAccess {
     if (this.globals) return this.globals;
     const held = new Set<string>();
     const jira = this.state.tenant.jira;
-    if (this.enabled) {
+    if (this.licensed || (this.enabled && this.flags.siteAdmin === true)) {
       const siteAdmin = this.flags.siteAdmin === true || this.inAnyGroup(jira.siteAdminGroups);
       const admin = siteAdmin || this.inAnyGroup(jira.adminGroups);
       if (siteAdmin) held.add("SYSTEM_ADMIN");
       if (admin) held.add("ADMINISTER");
-      if (admin || this.licensed) for (const k of LICENSED_USER_GLOBALS) held.add(k);
+      for (const k of LICENSED_USER_GLOBALS) held.add(k);
       const limited = this.state.tenant.credentials.limitedProductUser.accountId === this.accountId;
       if (this.flags.browseUsers === false || (this.flags.browseUsers === undefined && limited)) {
         held.delete("USER_PICKER");
@@ -118,10 +120,11 @@ export class JiraAccess {
   holds(project: JiraProject, grant: JiraGrant): boolean {
     const h = grant.holder;
     if (h.type === "anyone") return true;
-    if (!this.enabled || !this.licensed) return false;
+    if (!this.licensed) return false;
     switch (h.type) {
       case "group": {
-        const id = h.value ?? (h.parameter ? this.state.groupsByName.get(h.parameter.toLowerCase())?.groupId : undefined);
+        if (!h.value && !h.parameter) return true;
+        const id = h.value || (h.parameter ? this.state.groupsByName.get(h.parameter.toLowerCase())?.groupId : undefined);
         return id !== undefined && this.inGroup(id);
       }
       case "user":

@@ -186,12 +186,13 @@ const HOLDER_EXPAND: Partial<Record<JiraGrant["holder"]["type"], string>> = {
 /**
  * `PermissionGrant`. For a group holder the parameter is the group's current name (names change; the value is the
  * stable groupId); for the other types `value` repeats `parameter`, as the spec's holder description says.
+ * A group holder without a group stands for any logged-in user and is rendered as `{type: "group"}`.
  * Returns null for a grant to a deleted group: Jira removes such grants with the group.
  */
 export function renderGrant(state: SimState, grant: JiraGrant, base: string) {
   const h = grant.holder;
   const holder: Record<string, string> = { type: h.type };
-  if (h.type === "group") {
+  if (h.type === "group" && (h.value || h.parameter)) {
     const group = h.value
       ? state.groupsById.get(h.value)
       : h.parameter

@@ -1,0 +1,58 @@
+/**
+ * The `accessmap` command line. Each subcommand has `--help`; user mistakes print a message naming the option or
+ * field and exit 2, never a stack trace.
+ */
+import { ConfigError } from "../config/load.js";
+import { DISCOVER_HELP, discoverCommand } from "./discover.js";
+import { EXIT } from "./exit-codes.js";
+import { UsageError } from "./usage-error.js";
+
+const HELP = `Usage: accessmap <command> [options]
+
+Commands:
+  discover   read identities and permissions from Atlassian Cloud into a snapshot
+
+Run "accessmap <command> --help" for a command's options.
+`;
+
+const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; help: string }> = {
+  discover: { run: discoverCommand, help: DISCOVER_HELP },
+};
+
+/** Runs the CLI and returns its exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === "--help" || name === "-h" || name === "help") {
+    process.stdout.write(HELP);
+    return name ? EXIT.ok : EXIT.usage;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    process.stderr.write(`accessmap: unknown command "${name}"\n\n${HELP}`);
+    return EXIT.usage;
+  }
+  try {
+    return await command.run(rest);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`accessmap ${name}: ${err.message}\n`);
+      return EXIT.usage;
+    }
+    if (err instanceof UsageError) {
+      process.stderr.write(`accessmap ${name}: ${err.message}\n\n${err.help}`);
+      return EXIT.usage;
+    }
+    if ((err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
+      process.stderr.write(`accessmap ${name}: ${(err as Error).message}\n\n${command.help}`);
+      return EXIT.usage;
+    }
+    process.stderr.write(`accessmap ${name}: unexpected error: ${err instanceof Error ? err.message : String(err)}\n`);
+    return EXIT.failed;
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

@@ -1,0 +1,35 @@
+import { Hono } from "hono";
+import { SimContext } from "../../context.js";
+import { authFor } from "../../http/auth.js";
+import type { SimEnv } from "../../http/env.js";
+import { generateTenant } from "../../tenant/generate.js";
+import { bitbucketApi } from "../bitbucket.js";
+import { bitbucketOAuthApi } from "../bitbucket-oauth.js";
+
+const sim = new SimContext(generateTenant("S", 11));
+const app = new Hono<SimEnv>();
+app.use("*", async (c, n) => { c.set("sim", sim); await n(); });
+app.use("/bitbucket-api/*", authFor("bitbucket"));
+app.route("/bitbucket-api", bitbucketApi());
+app.route("/bitbucket", bitbucketOAuthApi());
+const creds = sim.state.tenant.credentials;
+const tok = async (member: boolean) => {
+  const k = member ? creds.bitbucketMemberConsumer : creds.bitbucketAdminConsumer;
+  const r = await app.request("http://sim.test/bitbucket/site/oauth2/access_token", { method: "POST", headers: { authorization: `Basic ${Buffer.from(`${k.key}:${k.secret}`).toString("base64")}`, "content-type": "application/x-www-form-urlencoded" }, body: "grant_type=client_credentials" });
+  const j = await r.json() as any; console.log("token", r.status, JSON.stringify(j).slice(0, 200)); return j.access_token;
+};
+const at = await tok(false); const mt = await tok(true);
+const show = async (p: string, member = false) => { const r = await app.request(`http://sim.test/bitbucket-api${p}`, { headers: { authorization: `Bearer ${member ? mt : at}` } }); const txt = await r.text(); console.log("\n#", p, r.status, txt.slice(0, 700)); };
+const ws = sim.state.tenant.bitbucket.workspace.slug;
+await show(`/2.0/workspaces/${ws}`);
+await show(`/2.0/workspaces/${ws}/members?pagelen=2`);
+await show(`/2.0/workspaces/${ws}/permissions?q=permission%3D%22owner%22`);
+await show(`/2.0/repositories/${ws}?pagelen=1`);
+await show(`/2.0/workspaces/${ws}/permissions/repositories?pagelen=2&q=${encodeURIComponent('permission>"read"')}`);
+await show(`/2.0/workspaces`);
+await show(`/1.0/groups/${ws}`);
+await show(`/2.0/user`);
+await show(`/2.0/user/workspaces`, true);
+await show(`/2.0/repositories/${ws}/${sim.state.tenant.bitbucket.repos[0]!.slug}/branch-restrictions`);
+await show(`/2.0/repositories/${ws}/${sim.state.tenant.bitbucket.repos[0]!.slug}/permissions-config/users`, true);
+await show(`/2.0/workspaces/${ws}/projects?pagelen=1`, true);
