@@ -5,10 +5,10 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import type { SimEnv } from "./http/env.js";
-import { API_NAMES } from "./http/env.js";
+import { API_NAMES, type ApiName } from "./http/env.js";
 import { computeGroundTruth, groundTruthToCsv } from "./tenant/ground-truth.js";
 
-const apiName = z.enum(API_NAMES as [string, ...string[]]);
+const apiName = z.enum(API_NAMES as unknown as [ApiName, ...ApiName[]]);
 
 const rateLimitRules = z.array(
   z.strictObject({
@@ -45,11 +45,8 @@ const latencyRules = z.array(
   }),
 );
 
-/** Reads and validates a JSON body; answers 400 naming the bad field. */
-async function parseBody<T>(
-  raw: unknown,
-  schema: z.ZodType<T>,
-): Promise<{ ok: true; value: T } | { ok: false; error: string }> {
+/** Validates a JSON body; the error names the bad field. */
+function parseBody<T>(raw: unknown, schema: z.ZodType<T>): { ok: true; value: T } | { ok: false; error: string } {
   const result = schema.safeParse(raw);
   if (result.success) return { ok: true, value: result.data };
   const issue = result.error.issues[0];
@@ -79,18 +76,24 @@ export function controlApi(): Hono<SimEnv> {
     return c.body(null, 204);
   });
 
-  for (const [path, schema, apply] of [
-    ["/rate-limits", rateLimitRules, (sim, v) => (sim.limiter.rules = v)],
-    ["/faults", faultRules, (sim, v) => (sim.faults.rules = v)],
-    ["/latency", latencyRules, (sim, v) => (sim.faults.latency = v)],
-  ] as const) {
-    app.put(path, async (c) => {
-      const parsed = await parseBody(await c.req.json().catch(() => undefined), schema as z.ZodType<never>);
-      if (!parsed.ok) return c.json({ error: parsed.error }, 400);
-      (apply as (sim: unknown, v: unknown) => void)(c.get("sim"), parsed.value);
-      return c.body(null, 204);
-    });
-  }
+  app.put("/rate-limits", async (c) => {
+    const parsed = parseBody(await c.req.json().catch(() => undefined), rateLimitRules);
+    if (!parsed.ok) return c.json({ error: parsed.error }, 400);
+    c.get("sim").limiter.rules = parsed.value;
+    return c.body(null, 204);
+  });
+  app.put("/faults", async (c) => {
+    const parsed = parseBody(await c.req.json().catch(() => undefined), faultRules);
+    if (!parsed.ok) return c.json({ error: parsed.error }, 400);
+    c.get("sim").faults.rules = parsed.value;
+    return c.body(null, 204);
+  });
+  app.put("/latency", async (c) => {
+    const parsed = parseBody(await c.req.json().catch(() => undefined), latencyRules);
+    if (!parsed.ok) return c.json({ error: parsed.error }, 400);
+    c.get("sim").faults.latency = parsed.value;
+    return c.body(null, 204);
+  });
 
   app.post("/bitbucket/expire-tokens", (c) => {
     c.get("sim").bitbucketTokens.expireAll();

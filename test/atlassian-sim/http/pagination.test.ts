@@ -41,7 +41,7 @@ describe("cursors", () => {
     const seen: number[] = [];
     let offset: number | null = 0;
     for (let guard = 0; offset !== null && guard < 10; guard++) {
-      const page = cursorPage(items, "t", offset, 10);
+      const page: { values: number[]; next: string | undefined } = cursorPage(items, "t", offset, 10);
       seen.push(...page.values);
       offset = page.next ? decodeCursor("t", page.next) : null;
     }

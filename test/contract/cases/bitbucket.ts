@@ -45,9 +45,11 @@ const grantedProject = (t: TestSim): BitbucketProject =>
 const grantedRepo = (t: TestSim): BitbucketRepo =>
   bb(t).repos.find((r) => r.users.length > 0 && r.groups.length > 0) ?? bb(t).repos[0]!;
 const protectedRepo = (t: TestSim): BitbucketRepo => bb(t).repos.find((r) => r.branchRestrictions.length > 0)!;
-/** A plain workspace member (not an owner) with Bitbucket access: a valid target of a permissions-config PUT. */
-const plainMember = (t: TestSim): SimAccount => {
-  const m = workspaceAccess(t.sim.state).members.find((x) => x.permission === "member")!;
+/** A plain workspace member (not an owner) with Bitbucket access, without a grant in `taken`. */
+const plainMember = (t: TestSim, taken: Array<{ accountId: string }> = []): SimAccount => {
+  const m = workspaceAccess(t.sim.state).members.find(
+    (x) => x.permission === "member" && !taken.some((g) => g.accountId === x.accountId),
+  )!;
   return t.sim.state.accountsById.get(m.accountId)!;
 };
 /** A private repository the member consumer's owner has no access to. */
@@ -70,7 +72,8 @@ function permissionsConfigCases(
   grants: (t: TestSim) => { users: Array<{ accountId: string }>; groups: Array<{ slug: string }> },
   level: string,
 ): ContractCase[] {
-  const firstUser = (t: TestSim) => grants(t).users.find((g) => t.sim.state.accountsById.get(g.accountId)?.bitbucketUuid);
+  const firstUser = (t: TestSim) =>
+    grants(t).users.find((g) => t.sim.state.accountsById.get(g.accountId)?.bitbucketUuid);
   const firstGroup = (t: TestSim) => grants(t).groups[0]!;
   return [
     c2("explicit user grants", "GET", `${route}/users`, 200, (t) => t.bitbucket(`${base(t)}/users?pagelen=100`)),
@@ -87,15 +90,20 @@ function permissionsConfigCases(
     c2("unknown user", "GET", `${route}/users/:selected_user_id`, 404, (t) =>
       t.bitbucket(`${base(t)}/users/${enc("{00000000-0000-0000-0000-000000000000}")}`),
     ),
-    c2("set a user's level", "PUT", `${route}/users/:selected_user_id`, 200, (t) =>
-      t.bitbucket(`${base(t)}/users/${enc(plainMember(t).accountId)}`, put({ permission: level })),
-    ),
+    c2("grant a user a level, then remove it", "PUT", `${route}/users/:selected_user_id`, 200, async (t) => {
+      const path = `${base(t)}/users/${enc(plainMember(t, grants(t).users).accountId)}`;
+      const res = await t.bitbucket(path, put({ permission: level }));
+      await t.bitbucket(path, del);
+      return res;
+    }),
     c2("invalid level", "PUT", `${route}/users/:selected_user_id`, 400, (t) =>
       t.bitbucket(`${base(t)}/users/${enc(plainMember(t).accountId)}`, put({ permission: "none" })),
     ),
-    c2("remove a user's grant", "DELETE", `${route}/users/:selected_user_id`, 204, (t) =>
-      t.bitbucket(`${base(t)}/users/${enc(plainMember(t).accountId)}`, del),
-    ),
+    c2("remove a user's grant (granted first)", "DELETE", `${route}/users/:selected_user_id`, 204, async (t) => {
+      const path = `${base(t)}/users/${enc(plainMember(t, grants(t).users).accountId)}`;
+      await t.bitbucket(path, put({ permission: level }));
+      return t.bitbucket(path, del);
+    }),
     c2("explicit group grants", "GET", `${route}/groups`, 200, (t) => t.bitbucket(`${base(t)}/groups`)),
     c2("member consumer lacks the admin scope", "GET", `${route}/groups`, 403, (t) =>
       t.bitbucket(`${base(t)}/groups`, { member: true }),
@@ -103,7 +111,9 @@ function permissionsConfigCases(
     c2("one group grant", "GET", `${route}/groups/:group_slug`, 200, (t) =>
       t.bitbucket(`${base(t)}/groups/${enc(firstGroup(t).slug)}`),
     ),
-    c2("unknown group", "GET", `${route}/groups/:group_slug`, 404, (t) => t.bitbucket(`${base(t)}/groups/no-such-group`)),
+    c2("unknown group", "GET", `${route}/groups/:group_slug`, 404, (t) =>
+      t.bitbucket(`${base(t)}/groups/no-such-group`),
+    ),
     c2("re-set a group's level (idempotent)", "PUT", `${route}/groups/:group_slug`, 200, (t) => {
       const g = grants(t).groups[0] as { slug: string; permission: string };
       return t.bitbucket(`${base(t)}/groups/${enc(g.slug)}`, put({ permission: g.permission }));
@@ -182,18 +192,31 @@ export const cases: ContractCase[] = [
   c2("branch restrictions", "GET", "/2.0/repositories/:workspace/:repo_slug/branch-restrictions", 200, (t) =>
     t.bitbucket(`/2.0/repositories/${ws(t)}/${enc(protectedRepo(t).slug)}/branch-restrictions`),
   ),
-  c2("branch restrictions of one kind", "GET", "/2.0/repositories/:workspace/:repo_slug/branch-restrictions", 200, (t) => {
-    const repo = protectedRepo(t);
-    return t.bitbucket(
-      `/2.0/repositories/${ws(t)}/${enc(repo.slug)}/branch-restrictions?kind=${enc(repo.branchRestrictions[0]!.kind)}`,
-    );
-  }),
-  c2("member consumer lacks the admin scope", "GET", "/2.0/repositories/:workspace/:repo_slug/branch-restrictions", 403, (t) =>
-    t.bitbucket(`/2.0/repositories/${ws(t)}/${enc(protectedRepo(t).slug)}/branch-restrictions`, { member: true }),
+  c2(
+    "branch restrictions of one kind",
+    "GET",
+    "/2.0/repositories/:workspace/:repo_slug/branch-restrictions",
+    200,
+    (t) => {
+      const repo = protectedRepo(t);
+      return t.bitbucket(
+        `/2.0/repositories/${ws(t)}/${enc(repo.slug)}/branch-restrictions?kind=${enc(repo.branchRestrictions[0]!.kind)}`,
+      );
+    },
+  ),
+  c2(
+    "member consumer lacks the admin scope",
+    "GET",
+    "/2.0/repositories/:workspace/:repo_slug/branch-restrictions",
+    403,
+    (t) =>
+      t.bitbucket(`/2.0/repositories/${ws(t)}/${enc(protectedRepo(t).slug)}/branch-restrictions`, { member: true }),
   ),
   c2("one branch restriction", "GET", "/2.0/repositories/:workspace/:repo_slug/branch-restrictions/:id", 200, (t) => {
     const repo = protectedRepo(t);
-    return t.bitbucket(`/2.0/repositories/${ws(t)}/${enc(repo.slug)}/branch-restrictions/${repo.branchRestrictions[0]!.id}`);
+    return t.bitbucket(
+      `/2.0/repositories/${ws(t)}/${enc(repo.slug)}/branch-restrictions/${repo.branchRestrictions[0]!.id}`,
+    );
   }),
   c2("unknown branch restriction", "GET", "/2.0/repositories/:workspace/:repo_slug/branch-restrictions/:id", 404, (t) =>
     t.bitbucket(`/2.0/repositories/${ws(t)}/${enc(protectedRepo(t).slug)}/branch-restrictions/999999`),
@@ -222,12 +245,8 @@ export const cases: ContractCase[] = [
     200,
     (t) => t.bitbucket(`/2.0/workspaces/${ws(t)}/permissions/repositories/${enc(grantedRepo(t).slug)}`),
   ),
-  c2(
-    "not a workspace admin",
-    "GET",
-    "/2.0/workspaces/:workspace/permissions/repositories/:repo_slug",
-    403,
-    (t) => t.bitbucket(`/2.0/workspaces/${ws(t)}/permissions/repositories/${enc(grantedRepo(t).slug)}`, { member: true }),
+  c2("not a workspace admin", "GET", "/2.0/workspaces/:workspace/permissions/repositories/:repo_slug", 403, (t) =>
+    t.bitbucket(`/2.0/workspaces/${ws(t)}/permissions/repositories/${enc(grantedRepo(t).slug)}`, { member: true }),
   ),
 
   // ---------------------------------------------------------------- caller
@@ -257,7 +276,8 @@ const since2026 = (route: string): UnspecifiedRoute => ({
   api: "bitbucket",
   method: "GET",
   route,
-  reason: "Added by Atlassian in 2026 (CHANGE-3022) as the replacement of the removed /user/permissions endpoints; absent from the 2024 Swagger document.",
+  reason:
+    "Added by Atlassian in 2026 (CHANGE-3022) as the replacement of the removed /user/permissions endpoints; absent from the 2024 Swagger document.",
 });
 
 export const unspecified: UnspecifiedRoute[] = [

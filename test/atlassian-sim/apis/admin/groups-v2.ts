@@ -86,7 +86,7 @@ function groupQueryFromSearchParams(c: AdminContext): Record<string, unknown> {
 }
 
 /** Why a group may not be deleted: synced from the IdP, a default group, or one that grants admin access. */
-function deleteRefusal(g: SimGroup, assignments: ResourceAssignment[]): { code: string; detail: string } | null {
+export function deleteRefusal(g: SimGroup, assignments: ResourceAssignment[]): { code: string; detail: string } | null {
   if (g.source === "scim") {
     return { code: "ADMIN-403-5", detail: "This group is synced from an identity provider. Delete it there." };
   }
@@ -154,8 +154,8 @@ function matchGroups(state: SimState, dir: DirectoryScope, q: GroupQuery, roles:
   return out;
 }
 
-/** The Jira application role a group grants, when adding a member would need a free Jira seat. */
-function seatLimitExceeded(state: SimState, g: SimGroup, accountId: string): boolean {
+/** Whether adding the account to the group needs a Jira seat the licence no longer has. */
+export function seatLimitExceeded(state: SimState, g: SimGroup, accountId: string): boolean {
   const role = state.tenant.jira.applicationRoles.find((r) => r.key === "jira-software");
   if (!role || role.hasUnlimitedSeats || !role.groups.includes(g.groupId)) return false;
   const account = state.accountsById.get(accountId);

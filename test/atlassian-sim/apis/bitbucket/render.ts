@@ -203,7 +203,9 @@ export function renderRepository(r: RenderContext, repo: BitbucketRepo, project:
       hooks: link(`${self}/hooks`),
       clone: [
         { name: "https", href: `https://bitbucket.org/${enc(ws.slug)}/${enc(repo.slug)}.git` },
-        { name: "ssh", href: `git@bitbucket.org:${ws.slug}/${repo.slug}.git` },
+        // Bitbucket writes `git@bitbucket.org:ws/repo.git`, which the schema's `format: uri` rejects; the
+        // equivalent URL form is used.
+        { name: "ssh", href: `ssh://git@bitbucket.org/${enc(ws.slug)}/${enc(repo.slug)}.git` },
       ],
     },
   };

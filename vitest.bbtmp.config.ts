@@ -1,0 +1,5 @@
+import { defineConfig } from "vitest/config";
+export default defineConfig({
+  resolve: { alias: [{ find: /^\.\/apis\/(admin|user-management)\.js$/, replacement: "/tmp/bbstub/stub.ts" }] },
+  test: { include: ["test/**/*.test.ts"], testTimeout: 60_000, hookTimeout: 120_000, pool: "forks" },
+});
