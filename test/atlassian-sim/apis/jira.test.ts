@@ -5,8 +5,8 @@
  * land in the shared state where the other APIs see them.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { ANONYMOUS, JIRA_PRODUCT_USERS } from "../tenant/model.js";
 import { computeGroundTruth } from "../tenant/ground-truth.js";
+import { ANONYMOUS, JIRA_PRODUCT_USERS } from "../tenant/model.js";
 import { makeTestSim, type TestSim } from "../testing.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: response bodies are inspected field by field.
@@ -30,7 +30,11 @@ async function walkArray(t: TestSim, path: string, maxResults: number, opts: { l
   const pageSizes: number[] = [];
   for (let startAt = 0; ; ) {
     const sep = path.includes("?") ? "&" : "?";
-    const page = (await getJson(t, `${path}${sep}startAt=${startAt}&maxResults=${maxResults}`, opts)) as unknown as Json[];
+    const page = (await getJson(
+      t,
+      `${path}${sep}startAt=${startAt}&maxResults=${maxResults}`,
+      opts,
+    )) as unknown as Json[];
     items.push(...page);
     pageSizes.push(page.length);
     if (page.length === 0 || page.length < Math.min(maxResults, 1000)) break;
@@ -190,7 +194,10 @@ describe("Jira REST v3: users", () => {
   it("user/search matches active users by name prefix, caps at 1000, and is empty for the limited user", async () => {
     const target = t.sim.state.tenant.accounts.find((a) => a.status === "active" && !a.suspended);
     const word = (target?.displayName.split(" ")[0] ?? "").slice(0, 3);
-    const found = (await getJson(t, `/user/search?query=${encodeURIComponent(word)}&maxResults=1000`)) as unknown as Json[];
+    const found = (await getJson(
+      t,
+      `/user/search?query=${encodeURIComponent(word)}&maxResults=1000`,
+    )) as unknown as Json[];
     expect(ids(found, "accountId")).toContain(target?.accountId);
     expect(found.every((u) => u.active === true)).toBe(true);
     const exact = (await getJson(t, `/user/search?accountId=${target?.accountId}`)) as unknown as Json[];
@@ -328,7 +335,12 @@ describe("Jira REST v3: projects", () => {
     const byKey = new Map(values.map((p) => [p.key, p]));
     for (const p of projects.filter((x) => !x.archived)) {
       const r = byKey.get(p.key);
-      expect(r).toMatchObject({ id: p.id, style: p.style, projectTypeKey: p.projectTypeKey, simplified: p.style === "next-gen" });
+      expect(r).toMatchObject({
+        id: p.id,
+        style: p.style,
+        projectTypeKey: p.projectTypeKey,
+        simplified: p.style === "next-gen",
+      });
       expect(r?.lead.accountId).toBe(p.leadAccountId);
     }
     expect(values.some((p) => p.style === "next-gen")).toBe(true);
@@ -464,7 +476,10 @@ describe("Jira REST v3: roles and permission schemes", () => {
     }
     const limitedId = state.tenant.credentials.limitedProductUser.accountId;
     const visibleNotAdmin = state.tenant.jira.projects.find(
-      (p) => !p.archived && !Object.values(p.roleActors).some((a) => a.users.includes(limitedId)) && p.leadAccountId !== limitedId,
+      (p) =>
+        !p.archived &&
+        !Object.values(p.roleActors).some((a) => a.users.includes(limitedId)) &&
+        p.leadAccountId !== limitedId,
     );
     if (visibleNotAdmin) {
       const res = await t.site(`${API}/project/${visibleNotAdmin.key}/permissionscheme`, { limited: true });
@@ -532,10 +547,12 @@ describe("Jira REST v3: roles and permission schemes", () => {
     expect(software.groupDetails.map((g: Json) => g.groupId)).toEqual(model.groups);
     expect(software.groups).toEqual(model.groups.map((g) => state.groupsById.get(g)?.name));
     const licensed = new Set(
-      model.groups.flatMap((g) => state.groupsById.get(g)?.members ?? []).filter((id) => {
-        const a = state.accountsById.get(id);
-        return a?.status === "active" && !a.suspended && a.accountType === "atlassian";
-      }),
+      model.groups
+        .flatMap((g) => state.groupsById.get(g)?.members ?? [])
+        .filter((id) => {
+          const a = state.accountsById.get(id);
+          return a?.status === "active" && !a.suspended && a.accountType === "atlassian";
+        }),
     );
     expect(software.userCount).toBe(licensed.size);
     expect(software.remainingSeats).toBe(Math.max(0, model.numberOfSeats - licensed.size));
@@ -631,8 +648,12 @@ describe("Jira REST v3: writes", () => {
     expect((await t.site(`${API}/group?groupId=${synced?.groupId}`, { method: "DELETE" })).status).toBe(400);
     expect(state.revision).toBe(before);
     expect(
-      (await t.site(`${API}/group/user?groupId=${synced?.groupId}`, { method: "POST", body: JSON.stringify({ accountId: "nobody" }) }))
-        .status,
+      (
+        await t.site(`${API}/group/user?groupId=${synced?.groupId}`, {
+          method: "POST",
+          body: JSON.stringify({ accountId: "nobody" }),
+        })
+      ).status,
     ).toBe(404);
   });
 
@@ -676,9 +697,18 @@ describe("Jira REST v3: writes", () => {
 
     const unknown = await t.site(url, { method: "POST", body: JSON.stringify({ user: ["nobody"] }) });
     expect(unknown.status).toBe(404);
+    // "the group or user is not active" → 404.
+    const inactive = state.tenant.accounts.find((a) => a.status === "inactive")!;
+    const refused = await t.site(url, { method: "POST", body: JSON.stringify({ user: [inactive.accountId] }) });
+    expect(refused.status).toBe(404);
+    expect(project.roleActors[String(role.id)]?.users).not.toContain(inactive.accountId);
     const both = await t.site(url, { method: "POST", body: JSON.stringify({ group: ["x"], groupId: ["y"] }) });
     expect(both.status).toBe(400);
-    const denied = await t.site(url, { method: "POST", limited: true, body: JSON.stringify({ user: [person.accountId] }) });
+    const denied = await t.site(url, {
+      method: "POST",
+      limited: true,
+      body: JSON.stringify({ user: [person.accountId] }),
+    });
     expect([401, 404]).toContain(denied.status);
   });
 });

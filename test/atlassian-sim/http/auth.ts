@@ -50,6 +50,8 @@ export function authFor(api: ApiName): MiddlewareHandler<SimEnv> {
         const key = bearer(c);
         if (key && safeEqual(key, creds.adminApiKey)) c.set("adminKeyScoped", false);
         else if (key && safeEqual(key, creds.scopedAdminApiKey)) c.set("adminKeyScoped", true);
+        // The user-management API documents its own 401 body, `{"key":"unauthorized"}`.
+        else if (api === "user-management") return c.json({ key: "unauthorized" }, 401);
         else return adminProxyError(c, 401, "Unauthorized");
         break;
       }

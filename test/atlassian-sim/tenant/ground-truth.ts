@@ -15,7 +15,7 @@
  *   `applicationRole` → every account with Jira when a parameter is given, `product-users:jira` without;
  *   `anyone` → `anonymous`; reporter, assignee, custom fields and `sd.customer.portal.only` are conditional and not
  *   expanded (see `conditionalGrants`). Global: members of `jira.adminGroups` → `(jira, site, <host>, ADMINISTER)`,
- *   of `jira.siteAdminGroups` → `(jira, site, <host>, SYSTEM_ADMIN)`.
+ *   of `jira.siteAdminGroups` → `(jira, site, <host>, SYSTEM_ADMIN)` and `ADMINISTER` (Jira Cloud's default).
  * - Confluence (`confluence_space`, id = key, all spaces): each permission row gives `key:targetType` to a user,
  *   a group's members, the assignees of a role in that space (users, and members of groups), `anonymous`, or
  *   `unlicensed:confluence`. The one rule for space roles: a role assignment confers the role's `operations` on
@@ -225,7 +225,11 @@ export function computeGroundTruth(t: SimTenant): GroundTruthRow[] {
   if (jiraHost) {
     const site = out.resource("jira", "site", jiraHost);
     for (const g of t.jira.adminGroups) addAll(site, "ADMINISTER", membersWith(jiraUsers, g));
-    for (const g of t.jira.siteAdminGroups) addAll(site, "SYSTEM_ADMIN", membersWith(jiraUsers, g));
+    // Site admins hold both Jira System Administrators and Jira Administrators, Jira Cloud's default.
+    for (const g of t.jira.siteAdminGroups) {
+      addAll(site, "SYSTEM_ADMIN", membersWith(jiraUsers, g));
+      addAll(site, "ADMINISTER", membersWith(jiraUsers, g));
+    }
   }
 
   // ---------------------------------------------------------- Confluence

@@ -85,10 +85,14 @@ export const cases: ContractCase[] = [
   j("a user's groups", "GET", `${API}/user/groups`, 200, (t) =>
     t.site(`${API}/user/groups?accountId=${t.sim.state.tenant.credentials.productUser.accountId}`),
   ),
-  j("groups of an unknown user", "GET", `${API}/user/groups`, 404, (t) => t.site(`${API}/user/groups?accountId=nobody`)),
+  j("groups of an unknown user", "GET", `${API}/user/groups`, 404, (t) =>
+    t.site(`${API}/user/groups?accountId=nobody`),
+  ),
   j("bulk users", "GET", `${API}/user/bulk`, 200, (t) => {
     const [a, b, c] = t.sim.state.tenant.accounts;
-    return t.site(`${API}/user/bulk?accountId=${a!.accountId}&accountId=${b!.accountId}&accountId=${c!.accountId}&maxResults=2`);
+    return t.site(
+      `${API}/user/bulk?accountId=${a!.accountId}&accountId=${b!.accountId}&accountId=${c!.accountId}&maxResults=2`,
+    );
   }),
   j("bulk users without accountId", "GET", `${API}/user/bulk`, 400, (t) => t.site(`${API}/user/bulk`)),
   j("user search", "GET", `${API}/user/search`, 200, (t) => t.site(`${API}/user/search?query=a&maxResults=20`)),
@@ -113,7 +117,9 @@ export const cases: ContractCase[] = [
   j("group members for the limited user", "GET", `${API}/group/member`, 403, (t) =>
     t.site(`${API}/group/member?groupId=${biggestGroup(t).groupId}`, { limited: true }),
   ),
-  j("members of an unknown group", "GET", `${API}/group/member`, 404, (t) => t.site(`${API}/group/member?groupId=nope`)),
+  j("members of an unknown group", "GET", `${API}/group/member`, 404, (t) =>
+    t.site(`${API}/group/member?groupId=nope`),
+  ),
   j("members without a group", "GET", `${API}/group/member`, 400, (t) => t.site(`${API}/group/member`)),
   j("create a group", "POST", `${API}/group`, 201, async (t) => {
     const res = await t.site(`${API}/group`, json("POST", { name: "contract-jira-group" }));
@@ -131,10 +137,15 @@ export const cases: ContractCase[] = [
     const g = t.sim.state.createGroup("contract-jira-doomed", "", "admin", "contract");
     return t.site(`${API}/group?groupId=${g.groupId}`, { method: "DELETE" });
   }),
-  j("delete an unknown group", "DELETE", `${API}/group`, 404, (t) => t.site(`${API}/group?groupId=nope`, { method: "DELETE" })),
+  j("delete an unknown group", "DELETE", `${API}/group`, 404, (t) =>
+    t.site(`${API}/group?groupId=nope`, { method: "DELETE" }),
+  ),
   j("add a member", "POST", `${API}/group/user`, 201, async (t) => {
     const { group, account } = membershipTarget(t);
-    const res = await t.site(`${API}/group/user?groupId=${group.groupId}`, json("POST", { accountId: account.accountId }));
+    const res = await t.site(
+      `${API}/group/user?groupId=${group.groupId}`,
+      json("POST", { accountId: account.accountId }),
+    );
     t.sim.state.removeMember(group.groupId, account.accountId, "contract");
     return res;
   }),
@@ -187,7 +198,8 @@ export const cases: ContractCase[] = [
   ),
   j("role actors", "GET", `${API}/project/:projectIdOrKey/role/:id`, 200, (t) => {
     const p = liveProject(t);
-    const [roleId] = Object.entries(p.roleActors).find(([, a]) => a.users.length > 0 && a.groups.length > 0) ??
+    const [roleId] =
+      Object.entries(p.roleActors).find(([, a]) => a.users.length > 0 && a.groups.length > 0) ??
       Object.entries(p.roleActors)[0]!;
     return t.site(`${API}/project/${p.key}/role/${roleId}`);
   }),
@@ -209,7 +221,10 @@ export const cases: ContractCase[] = [
     t.site(`${API}/project/${liveProject(t).key}/role/${jira(t).roles[0]!.id}`, json("POST", { user: ["nobody"] })),
   ),
   j("add actors with names and ids", "POST", `${API}/project/:projectIdOrKey/role/:id`, 400, (t) =>
-    t.site(`${API}/project/${liveProject(t).key}/role/${jira(t).roles[0]!.id}`, json("POST", { group: ["a"], groupId: ["b"] })),
+    t.site(
+      `${API}/project/${liveProject(t).key}/role/${jira(t).roles[0]!.id}`,
+      json("POST", { group: ["a"], groupId: ["b"] }),
+    ),
   ),
   j("replace role actors", "PUT", `${API}/project/:projectIdOrKey/role/:id`, 200, (t) =>
     withRoleRestored(t, (p, roleId) =>
@@ -231,7 +246,12 @@ export const cases: ContractCase[] = [
     withRoleRestored(t, (p, roleId) => {
       const actor = newActor(t, p, roleId);
       const current = p.roleActors[String(roleId)] ?? { users: [], groups: [] };
-      t.sim.state.setJiraRoleActors(p.id, roleId, { users: [...current.users, actor], groups: current.groups }, "contract");
+      t.sim.state.setJiraRoleActors(
+        p.id,
+        roleId,
+        { users: [...current.users, actor], groups: current.groups },
+        "contract",
+      );
       return t.site(`${API}/project/${p.key}/role/${roleId}?user=${actor}`, { method: "DELETE" });
     }),
   ),
@@ -251,7 +271,9 @@ export const cases: ContractCase[] = [
   j("one permission scheme with grants", "GET", `${API}/permissionscheme/:schemeId`, 200, (t) =>
     t.site(`${API}/permissionscheme/${scheme(t).id}?expand=permissions`),
   ),
-  j("unknown permission scheme", "GET", `${API}/permissionscheme/:schemeId`, 404, (t) => t.site(`${API}/permissionscheme/1`)),
+  j("unknown permission scheme", "GET", `${API}/permissionscheme/:schemeId`, 404, (t) =>
+    t.site(`${API}/permissionscheme/1`),
+  ),
   ...[0, 1, 2, 3, 4].map((i) =>
     j(`grants of scheme #${i}`, "GET", `${API}/permissionscheme/:schemeId/permission`, 200, (t) =>
       t.site(`${API}/permissionscheme/${jira(t).permissionSchemes[i]!.id}/permission`),
@@ -308,8 +330,12 @@ export const cases: ContractCase[] = [
   j("application roles for a non-admin", "GET", `${API}/applicationrole`, 403, (t) =>
     t.site(`${API}/applicationrole`, { limited: true }),
   ),
-  j("one application role", "GET", `${API}/applicationrole/:key`, 200, (t) => t.site(`${API}/applicationrole/jira-software`)),
-  j("unknown application role", "GET", `${API}/applicationrole/:key`, 404, (t) => t.site(`${API}/applicationrole/nope`)),
+  j("one application role", "GET", `${API}/applicationrole/:key`, 200, (t) =>
+    t.site(`${API}/applicationrole/jira-software`),
+  ),
+  j("unknown application role", "GET", `${API}/applicationrole/:key`, 404, (t) =>
+    t.site(`${API}/applicationrole/nope`),
+  ),
   j("server info", "GET", `${API}/serverInfo`, 200, (t) => t.site(`${API}/serverInfo`)),
 ];
 

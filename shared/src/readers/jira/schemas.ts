@@ -24,11 +24,14 @@ function pageBean<T extends z.ZodType>(item: T) {
   });
 }
 
-/** `User` (`GET /users/search`) and `UserDetails` (`GET /group/member`); `emailAddress` is absent when hidden. */
+/**
+ * `User` (`GET /users/search`); `emailAddress` is absent when hidden. `active` is required too: the snapshot has no
+ * "unknown" for it, and guessing either way would misstate who can sign in.
+ */
 export const JiraUserSchema = z.looseObject({
   accountId: z.string(),
   accountType: z.string().optional(),
-  active: z.boolean().optional(),
+  active: z.boolean(),
   displayName: z.string().nullish(),
   emailAddress: z.string().nullish(),
   appType: z.string().nullish(),
@@ -46,7 +49,11 @@ export const JiraGroupSchema = z.looseObject({
 export type JiraGroup = z.infer<typeof JiraGroupSchema>;
 
 export const JiraGroupPageSchema = pageBean(JiraGroupSchema);
-export const JiraGroupMemberPageSchema = pageBean(JiraUserSchema);
+/** `UserDetails` (`GET /group/member`): only the member's identity is needed; the user row comes from `users/search`. */
+export const JiraGroupMemberSchema = z.looseObject({ accountId: z.string() });
+export type JiraGroupMember = z.infer<typeof JiraGroupMemberSchema>;
+
+export const JiraGroupMemberPageSchema = pageBean(JiraGroupMemberSchema);
 
 /** `Project` (`GET /project/search?expand=lead`). */
 export const JiraProjectSchema = z.looseObject({

@@ -9,6 +9,7 @@ import type {
   JiraApplicationRole,
   JiraGrant,
   JiraGroup,
+  JiraGroupMember,
   JiraPermissionScheme,
   JiraProject,
   JiraProjectRole,
@@ -67,7 +68,7 @@ export function toGroup(g: JiraGroup): JiraGroupRow {
 }
 
 /** One membership row for a member listed by `GET /group/member`. */
-export function toGroupMember(groupId: string, member: JiraUser): JiraGroupMemberRow {
+export function toGroupMember(groupId: string, member: JiraGroupMember): JiraGroupMemberRow {
   return { groupId, accountId: requireId(member.accountId, "Jira group member", "accountId") };
 }
 
@@ -77,7 +78,8 @@ export function toGroupMember(groupId: string, member: JiraUser): JiraGroupMembe
  * flags only archived projects, so an absent `archived` means live.
  */
 export function toProject(p: JiraProject, permissionSchemeId: string | null): JiraProjectRow {
-  const style = orNull(p.style) ?? (p.simplified === true ? "next-gen" : p.simplified === false ? "classic" : "unknown");
+  const style =
+    orNull(p.style) ?? (p.simplified === true ? "next-gen" : p.simplified === false ? "classic" : "unknown");
   return {
     id: String(requireId(p.id, "Jira project", "id")),
     key: requireId(p.key, "Jira project", "key"),

@@ -124,7 +124,8 @@ export class JiraAccess {
     switch (h.type) {
       case "group": {
         if (!h.value && !h.parameter) return true;
-        const id = h.value || (h.parameter ? this.state.groupsByName.get(h.parameter.toLowerCase())?.groupId : undefined);
+        const id =
+          h.value || (h.parameter ? this.state.groupsByName.get(h.parameter.toLowerCase())?.groupId : undefined);
         return id !== undefined && this.inGroup(id);
       }
       case "user":

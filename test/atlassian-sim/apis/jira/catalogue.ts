@@ -37,7 +37,12 @@ export const PERMISSIONS: readonly PermissionDefinition[] = [
     "Administer Jira",
     "Create and administer projects, issue types, fields, workflows, and schemes for all projects. Users with this permission can perform most administration tasks, except: managing users, importing data, and editing system email settings.",
   ),
-  g("33", "BULK_CHANGE", "Make bulk changes", "Modify collections of issues at once. For example, resolve multiple issues in one step."),
+  g(
+    "33",
+    "BULK_CHANGE",
+    "Make bulk changes",
+    "Modify collections of issues at once. For example, resolve multiple issues in one step.",
+  ),
   g(
     "-1",
     "CREATE_PROJECT",
@@ -137,7 +142,12 @@ export const PERMISSIONS: readonly PermissionDefinition[] = [
     "View Read-Only Workflow",
     "Users with this permission may view a read-only version of a workflow.",
   ),
-  p("31", "VIEW_VOTERS_AND_WATCHERS", "View Voters and Watchers", "Ability to view the voters and watchers of an issue."),
+  p(
+    "31",
+    "VIEW_VOTERS_AND_WATCHERS",
+    "View Voters and Watchers",
+    "Ability to view the voters and watchers of an issue.",
+  ),
   p(
     "20",
     "WORK_ON_ISSUES",
@@ -147,4 +157,6 @@ export const PERMISSIONS: readonly PermissionDefinition[] = [
 ];
 
 /** key → definition */
-export const PERMISSIONS_BY_KEY: ReadonlyMap<string, PermissionDefinition> = new Map(PERMISSIONS.map((d) => [d.key, d]));
+export const PERMISSIONS_BY_KEY: ReadonlyMap<string, PermissionDefinition> = new Map(
+  PERMISSIONS.map((d) => [d.key, d]),
+);

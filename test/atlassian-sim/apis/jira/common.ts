@@ -66,9 +66,7 @@ export function findRole(state: SimState, rawId: string): JiraRole | undefined {
 }
 
 /** Resolves the group named by `groupId` or `groupname` (the two are exclusive); `undefined` when neither is given. */
-export function groupFromQuery(
-  c: JiraContext,
-): { group: SimGroup } | { error: Response } | undefined {
+export function groupFromQuery(c: JiraContext): { group: SimGroup } | { error: Response } | undefined {
   const state = c.get("sim").state;
   const groupId = c.req.query("groupId");
   const groupName = c.req.query("groupname") ?? c.req.query("groupName");

@@ -130,7 +130,8 @@ export function groupsRoutes(): Hono<SimEnv> {
     const name = typeof body?.name === "string" ? body.name.trim() : "";
     if (!name) return jiraError(c, 400, "You must specify a group name to create the group.");
     const state = c.get("sim").state;
-    if (state.groupsByName.has(name.toLowerCase())) return jiraError(c, 400, `A group with name '${name}' already exists.`);
+    if (state.groupsByName.has(name.toLowerCase()))
+      return jiraError(c, 400, `A group with name '${name}' already exists.`);
     try {
       const group = state.createGroup(name, "", "admin", c.get("productCaller").accountId);
       return c.json(renderGroup(state, group, { base: restBase(c), browseUsers: true }), 201);
@@ -146,7 +147,11 @@ export function groupsRoutes(): Hono<SimEnv> {
     if (!found) return jiraError(c, 400, "You must specify a group name or a group ID.");
     if ("error" in found) return found.error;
     if (found.group.source === "scim") {
-      return jiraError(c, 400, `The group '${found.group.name}' is managed by your identity provider and cannot be deleted here.`);
+      return jiraError(
+        c,
+        400,
+        `The group '${found.group.name}' is managed by your identity provider and cannot be deleted here.`,
+      );
     }
     // swapGroup/swapGroupId move comment and worklog restrictions; the tenant has no comments or worklogs.
     try {

@@ -48,7 +48,9 @@ export function permissionsRoutes(): Hono<SimEnv> {
     const state = c.get("sim").state;
     const base = restBase(c);
     const expand = new Set(queryList(c, "expand"));
-    return c.json({ permissionSchemes: state.tenant.jira.permissionSchemes.map((s) => renderScheme(state, s, base, expand)) });
+    return c.json({
+      permissionSchemes: state.tenant.jira.permissionSchemes.map((s) => renderScheme(state, s, base, expand)),
+    });
   });
 
   app.get("/rest/api/3/permissionscheme/:schemeId", (c) => {
@@ -101,7 +103,10 @@ export function permissionsRoutes(): Hono<SimEnv> {
     if (keys.length === 0) return jiraError(c, 400, "The 'permissions' query parameter is required.");
     const unknown = keys.filter((k) => !PERMISSIONS_BY_KEY.has(k));
     if (unknown.length > 0) {
-      return c.json({ errorMessages: [], errors: Object.fromEntries(unknown.map((k) => [k, "Unrecognized permission"])) }, 400);
+      return c.json(
+        { errorMessages: [], errors: Object.fromEntries(unknown.map((k) => [k, "Unrecognized permission"])) },
+        400,
+      );
     }
     if (c.req.query("issueKey") || c.req.query("issueId")) {
       // The tenant has no issues.
@@ -150,7 +155,8 @@ export function permissionsRoutes(): Hono<SimEnv> {
       if (permissions.length === 0) {
         return jiraError(c, 400, "At least one project permission must be provided in projectPermissions.");
       }
-      for (const k of permissions) if (PERMISSIONS_BY_KEY.get(k)?.type !== "PROJECT") errors[k] = "Unrecognized permission";
+      for (const k of permissions)
+        if (PERMISSIONS_BY_KEY.get(k)?.type !== "PROJECT") errors[k] = "Unrecognized permission";
       const projects = Array.isArray(r.projects) ? r.projects.map(String) : [];
       const issues = Array.isArray(r.issues) ? r.issues.length : 0;
       if (projects.length > CHECK_MAX_IDS || issues > CHECK_MAX_IDS) {
@@ -165,8 +171,7 @@ export function permissionsRoutes(): Hono<SimEnv> {
     const granted = new Map<string, Set<number>>();
     for (const r of parsed) {
       // Without explicit projects or issues, Jira answers for every project; unknown ids are dropped.
-      const scope =
-        r.projects.length > 0 ? r.projects.flatMap((id) => byId.get(id) ?? []) : r.issues > 0 ? [] : all;
+      const scope = r.projects.length > 0 ? r.projects.flatMap((id) => byId.get(id) ?? []) : r.issues > 0 ? [] : all;
       for (const permission of r.permissions) {
         const ids = granted.get(permission) ?? new Set<number>();
         for (const p of scope) if (!p.archived && access.has(p, permission)) ids.add(Number(p.id));

@@ -127,13 +127,7 @@ export function renderApplicationRole(state: SimState, role: JiraApplicationRole
 }
 
 /** `RoleActor` entries of one project role: groups first, then users, each in the order they were added. */
-export function renderRoleActors(
-  state: SimState,
-  project: JiraProject,
-  role: JiraRole,
-  ctx: RenderContext,
-  excludeInactiveUsers: boolean,
-) {
+export function renderRoleActors(state: SimState, project: JiraProject, role: JiraRole, excludeInactiveUsers: boolean) {
   const actors = project.roleActors[String(role.id)] ?? { users: [], groups: [] };
   const groups = existingGroups(state, actors.groups).map((g) => ({
     id: stableId(`${project.id}/${role.id}/group/${g.groupId}`),
@@ -170,7 +164,7 @@ export function renderProjectRole(
     name: role.name,
     id: role.id,
     description: role.description,
-    actors: renderRoleActors(state, project, role, ctx, excludeInactiveUsers),
+    actors: renderRoleActors(state, project, role, excludeInactiveUsers),
   };
 }
 

@@ -50,19 +50,26 @@ function actorsOf(project: JiraProject, role: JiraRole): JiraRoleActors {
 /**
  * Group ids from names or ids (the `ActorsMap` `group` and `groupId` fields cannot be combined); account ids must
  * exist. Returns an error response for the first unknown principal, as Jira does ("the user or group is not found").
+ * When adding (`adding` lists the role's current users), a user who is not an actor yet must be active: the spec
+ * answers 404 when "the group or user is not active".
  */
 function principals(
   c: JiraContext,
   users: string[],
   groupNames: string[],
   groupIds: string[],
+  adding?: readonly string[],
 ): { users: string[]; groups: string[] } | { error: Response } {
   const state = c.get("sim").state;
   if (groupNames.length > 0 && groupIds.length > 0) {
     return { error: jiraError(c, 400, "You cannot specify both group names and group IDs.") };
   }
   for (const u of users) {
-    if (!state.accountsById.has(u)) return { error: jiraError(c, 404, `The user with account ID '${u}' does not exist.`) };
+    const a = state.accountsById.get(u);
+    if (!a) return { error: jiraError(c, 404, `The user with account ID '${u}' does not exist.`) };
+    if (adding && a.status !== "active" && !adding.includes(u)) {
+      return { error: jiraError(c, 404, `The user with account ID '${u}' is not active.`) };
+    }
   }
   const groups: string[] = [];
   for (const name of groupNames) {
@@ -146,9 +153,9 @@ export function rolesRoutes(): Hono<SimEnv> {
     if (users.length + groupNames.length + groupIds.length === 0) {
       return jiraError(c, 400, "You must specify at least one user or group to add.");
     }
-    const add = principals(c, users, groupNames, groupIds);
-    if ("error" in add) return add.error;
     const current = actorsOf(r.project, r.role);
+    const add = principals(c, users, groupNames, groupIds, current.users);
+    if ("error" in add) return add.error;
     return applyActors(c, r, { users: [...current.users, ...add.users], groups: [...current.groups, ...add.groups] });
   });
 
@@ -169,7 +176,7 @@ export function rolesRoutes(): Hono<SimEnv> {
     const groupNames = stringArray(map["atlassian-group-role-actor"]);
     const groupIds = stringArray(map["atlassian-group-role-actor-id"]);
     if (!users || !groupNames || !groupIds) return jiraError(c, 400, "Each role actor type must list strings.");
-    const next = principals(c, users, groupNames, groupIds);
+    const next = principals(c, users, groupNames, groupIds, actorsOf(r.project, r.role).users);
     if ("error" in next) return next.error;
     return applyActors(c, r, next);
   });

@@ -138,7 +138,8 @@ export function usersRoutes(): Hono<SimEnv> {
     if (!query && !accountId && !property) {
       return jiraError(c, 400, "The query parameter 'query', 'accountId' or 'property' must be provided.");
     }
-    if (query && accountId) return jiraError(c, 400, "The query parameters 'query' and 'accountId' cannot be combined.");
+    if (query && accountId)
+      return jiraError(c, 400, "The query parameters 'query' and 'accountId' cannot be combined.");
     const access = callerAccess(c);
     // "Anonymous calls or calls by users without the required permission return empty search results."
     if (!access.browseUsers) return c.json([]);

@@ -1,0 +1,2 @@
+/** Entry point of the simulated user-management API (see `./user-management/index.ts`). */
+export { userManagementApi } from "./user-management/index.js";
