@@ -275,7 +275,8 @@ export const BitbucketSection = z.object({
       uuid: z.string(),
       key: z.string(),
       name: z.string(),
-      description: z.string(),
+      /** Null when the project has none. */
+      description: z.string().nullable(),
       is_private: z.boolean(),
       has_publicly_visible_repos: z.boolean(),
     }),
@@ -287,7 +288,8 @@ export const BitbucketSection = z.object({
       name: z.string(),
       is_private: z.boolean(),
       project_key: z.string().nullable(),
-      fork_policy: z.string(),
+      /** `allow_forks` | `no_public_forks` | `no_forks`; null when Bitbucket did not say. */
+      fork_policy: z.string().nullable(),
       mainbranch: z.string().nullable(),
     }),
   ),

@@ -198,7 +198,16 @@ describe("creating users", () => {
     expect(user[ENTERPRISE]).toEqual({ organization: "Org", department: "R&D" });
     const jira = await t.site("/rest/api/3/users/search?maxResults=1000");
     const listed = ((await jira.json()) as Json[]).find((u) => u.accountId === account.accountId);
-    expect(listed).toMatchObject({ active: true, displayName: "Test Person " + String(seq) });
+    expect(listed).toMatchObject({ active: true, displayName: `Test Person ${seq}` });
+    const org = t.sim.state.tenant.org.id;
+    const admin = await t.admin(`/admin/v2/orgs/${org}/directories/${t.sim.state.directoryId}/users/search`, {
+      method: "POST",
+      body: JSON.stringify({ accountIds: [account.accountId] }),
+    });
+    expect(admin.status).toBe(200);
+    expect(((await admin.json()) as Json).data.map((u: Json) => u.accountId)).toEqual([account.accountId]);
+    const confluence = await t.site(`/wiki/rest/api/user?accountId=${account.accountId}`);
+    expect(confluence.status).toBe(200);
   });
 
   it("links the existing managed account with the same email instead of creating one", async () => {
@@ -256,10 +265,14 @@ describe("creating users", () => {
     const { schemas: _s, ...noSchemas } = newUserBody();
     const { userName: _u, ...noUserName } = newUserBody();
     const { emails: _e, ...noEmails } = newUserBody();
-    for (const body of [noSchemas, noUserName, noEmails]) {
+    for (const [body, scimType] of [
+      [noSchemas, "invalidSyntax"],
+      [noUserName, "invalidValue"],
+      [noEmails, "invalidValue"],
+    ] as const) {
       const res = await call("/Users", req("POST", body));
       expect(res.status).toBe(400);
-      expectScimError(res.body, 400);
+      expectScimError(res.body, 400, scimType);
     }
     const res = await t.scim(`${base}/Users`, {
       method: "POST",
@@ -410,6 +423,8 @@ describe("groups", () => {
     expect(t.sim.state.groupIdsOf(accountOf(b))).toContain(group.groupId);
     const jira = (await (await t.site(`/rest/api/3/user?accountId=${accountOf(b)}&expand=groups`)).json()) as Json;
     expect(jira.groups.items.map((g: Json) => g.groupId)).toContain(group.groupId);
+    const confluence = (await (await t.site(`/wiki/rest/api/user/memberof?accountId=${accountOf(b)}`)).json()) as Json;
+    expect(confluence.results.map((g: Json) => g.id)).toContain(group.groupId);
 
     const removed = await call(
       `/Groups/${created.body.id}`,

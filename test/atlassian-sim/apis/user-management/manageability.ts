@@ -117,7 +117,7 @@ export function apiTokensOf(state: SimState, a: SimAccount): ApiToken[] {
     const d = h(`token:${a.accountId}:${i}`);
     const id = `${d.slice(0, 8)}-${d.slice(8, 12)}-${d.slice(12, 16)}-${d.slice(16, 20)}-${d.slice(20, 32)}`;
     if (state.revokedApiTokens.has(id)) continue;
-    const created = now - (30 + (Number.parseInt(d.slice(32, 36), 16) % 700)) * DAY_MS;
+    const created = now - (30 + (Number.parseInt(d.slice(32, 36), 16) % 700)) * DAY_MS - (Number.parseInt(d.slice(44, 50), 16) % DAY_MS);
     const used = Number.parseInt(d.slice(36, 38), 16) % 3 !== 0;
     out.push({
       id,

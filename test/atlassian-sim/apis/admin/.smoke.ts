@@ -1,0 +1,46 @@
+import { Hono } from "hono";
+import { SimContext } from "../../context.js";
+import { authFor } from "../../http/auth.js";
+import type { SimEnv } from "../../http/env.js";
+import { generateTenant } from "../../tenant/generate.js";
+import { adminApi } from "../admin.js";
+import { userManagementApi } from "../user-management.js";
+
+const sim = new SimContext(generateTenant("S", 1));
+const app = new Hono<SimEnv>();
+app.use("*", async (c, next) => { c.set("sim", sim); await next(); });
+app.use("/admin-api/admin/*", authFor("admin"));
+app.use("/admin-api/users/*", authFor("user-management"));
+app.route("/admin-api", adminApi());
+app.route("/admin-api", userManagementApi());
+const key = sim.state.tenant.credentials.adminApiKey;
+const org = sim.state.tenant.org.id;
+const dir = sim.state.directoryId;
+async function call(method: string, path: string, body?: unknown) {
+  const res = await app.request(`http://sim.test/admin-api${path}`, { method, headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, body: body ? JSON.stringify(body) : undefined });
+  const text = await res.text();
+  console.log(method, path, res.status, text.slice(0, 600));
+}
+await call("GET", "/admin/v1/orgs");
+await call("GET", `/admin/v1/orgs/${org}/users`);
+await call("GET", `/admin/v1/orgs/${org}/events?limit=2`);
+await call("GET", `/admin/v1/orgs/${org}/events-stream?limit=2`);
+await call("GET", `/admin/v1/orgs/${org}/event-actions`);
+await call("GET", `/admin/v1/orgs/${org}/domains`);
+await call("GET", `/admin/v2/orgs/${org}/directories`);
+await call("POST", `/admin/v2/orgs/${org}/directories/-/users/search`, { limit: 2, expand: ["platformRoles", "counts.resources", "productAccess", "groups"] });
+await call("GET", `/admin/v2/orgs/${org}/directories/${dir}/users/count`);
+await call("GET", `/admin/v2/orgs/${org}/directories/-/users/stats`);
+await call("POST", `/admin/v2/orgs/${org}/directories/-/groups/search`, { limit: 2, expand: ["counts.users"] });
+await call("GET", `/admin/v2/orgs/${org}/directories/-/groups/stats`);
+const a = sim.state.tenant.orgAdmins[0]!;
+await call("GET", `/admin/v2/orgs/${org}/directories/-/users/${a}`);
+await call("GET", `/admin/v2/orgs/${org}/directories/-/users/${a}/role-assignments`);
+await call("GET", `/admin/v1/orgs/${org}/directory/users/${a}/last-active-dates`);
+await call("POST", `/admin/v2/orgs/${org}/workspaces`, {});
+await call("POST", `/admin/v1/orgs/${org}/users/search`, {});
+await call("GET", `/users/${a}/manage`);
+await call("GET", `/users/${a}/manage/profile`);
+await call("GET", `/users/${a}/manage/api-tokens`);
+const g = sim.state.tenant.groups[0]!;
+await call("GET", `/admin/v2/orgs/${org}/directories/-/groups/${g.groupId}/role-assignments`);
