@@ -52,12 +52,14 @@ const MOUNTS: Mount[] = [
   { api: "bitbucket", host: HOST_PREFIXES.bitbucketApi, prefix: "", routes: bitbucketApi },
 ];
 
-/** The route template an API module registered for this request, without the host prefix. */
+/**
+ * The route template an API module registered for this request, without the host prefix: the first matching
+ * handler in registration order, which is the one Hono lets answer (e.g. `/project/search` before
+ * `/project/:projectIdOrKey`).
+ */
 function routeOf(c: Context, host: string): string {
-  const routes = matchedRoutes(c);
-  for (let i = routes.length - 1; i >= 0; i--) {
-    const r = routes[i];
-    if (r && r.method !== "ALL") return r.path.startsWith(host) ? r.path.slice(host.length) || "/" : r.path;
+  for (const r of matchedRoutes(c)) {
+    if (r.method !== "ALL") return r.path.startsWith(host) ? r.path.slice(host.length) || "/" : r.path;
   }
   return "(unmatched)";
 }

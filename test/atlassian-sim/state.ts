@@ -42,6 +42,8 @@ export class SimState {
   readonly scimUsersById = new Map<string, ScimUser>();
   readonly scimUserByAccount = new Map<string, ScimUser>();
   readonly scimGroupsById = new Map<string, ScimGroup>();
+  /** SCIM user id → ids of the SCIM groups it is a member of (the SCIM `User.groups` attribute). */
+  readonly scimGroupIdsOfUser = new Map<string, Set<string>>();
   readonly accountByBitbucketUuid = new Map<string, SimAccount>();
   /** SCIM users removed with DELETE: deactivated, and 404 to every later operation (Atlassian has no hard delete). */
   readonly scimDeleted = new Set<string>();
@@ -61,7 +63,19 @@ export class SimState {
       this.scimUsersById.set(u.id, u);
       this.scimUserByAccount.set(u.accountId, u);
     }
-    for (const g of tenant.scim.groups) this.scimGroupsById.set(g.id, g);
+    for (const g of tenant.scim.groups) {
+      this.scimGroupsById.set(g.id, g);
+      for (const m of g.members) this.scimGroupSet(m).add(g.id);
+    }
+  }
+
+  private scimGroupSet(scimUserId: string): Set<string> {
+    let s = this.scimGroupIdsOfUser.get(scimUserId);
+    if (!s) {
+      s = new Set();
+      this.scimGroupIdsOfUser.set(scimUserId, s);
+    }
+    return s;
   }
 
   private indexGroup(g: SimGroup): void {
@@ -576,7 +590,9 @@ export class SimState {
     if (!user || this.scimDeleted.has(scimUserId)) {
       throw new SimConflict("invalid", `member ${scimUserId} is not a user of this directory`);
     }
-    if (group.members.includes(scimUserId)) return false;
+    const groupsOfUser = this.scimGroupSet(scimUserId);
+    if (groupsOfUser.has(scimGroupId)) return false;
+    groupsOfUser.add(scimGroupId);
     group.members.push(scimUserId);
     group.lastModified = this.now();
     this.addMember(group.groupId, user.accountId, "scim", { force: true });
@@ -587,7 +603,7 @@ export class SimState {
   scimRemoveGroupMember(scimGroupId: string, scimUserId: string): boolean {
     const group = this.scimGroupsById.get(scimGroupId);
     if (!group) throw new SimConflict("not-found", `group ${scimGroupId} not found`);
-    if (!group.members.includes(scimUserId)) return false;
+    if (!this.scimGroupIdsOfUser.get(scimUserId)?.delete(scimGroupId)) return false;
     group.members = group.members.filter((m) => m !== scimUserId);
     group.lastModified = this.now();
     const user = this.scimUsersById.get(scimUserId);
@@ -601,6 +617,7 @@ export class SimState {
     if (!group) throw new SimConflict("not-found", `group ${scimGroupId} not found`);
     this.tenant.scim.groups = this.tenant.scim.groups.filter((g) => g.id !== scimGroupId);
     this.scimGroupsById.delete(scimGroupId);
+    for (const m of group.members) this.scimGroupIdsOfUser.get(m)?.delete(scimGroupId);
     if (this.groupsById.has(group.groupId)) this.deleteGroup(group.groupId, "scim");
   }
 

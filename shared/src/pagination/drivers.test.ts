@@ -7,6 +7,7 @@ import {
   bitbucketPages,
   collect,
   confluenceCursorPages,
+  confluenceV1Pages,
   jiraArrayPages,
   jiraPageBeanPages,
   linkNext,
@@ -64,6 +65,29 @@ describe("pagination drivers", () => {
       "/wiki/api/v2/spaces?cursor=b",
     );
     expect(linkNext(null)).toBeNull();
+  });
+
+  it("Confluence v1: follows _links.next relative to the /wiki context, whatever limit the server kept", async () => {
+    const send = scriptedSend([
+      reply(200, { results: ids(2), _links: { context: "/wiki", next: "/rest/api/group?start=2&limit=2" } }),
+      reply(200, { results: ids(1, 2), _links: { context: "/wiki" } }),
+    ]);
+    const schema = z.object({
+      results: z.array(item),
+      _links: z.object({ next: z.string().optional(), context: z.string().optional() }),
+    });
+    const all = await collect(
+      confluenceV1Pages({
+        transport: testTransport(send).transport,
+        path: "/wiki/rest/api/group",
+        schema,
+        endpoint: "groups",
+        pageSize: 200,
+      }),
+    );
+    expect(all.map((i) => i.id)).toEqual(["0", "1", "2"]);
+    expect(send.requests[0]?.url).toBe("https://acme.atlassian.net/wiki/rest/api/group?start=0&limit=200");
+    expect(send.requests[1]?.url).toBe("https://acme.atlassian.net/wiki/rest/api/group?start=2&limit=2");
   });
 
   it("H14: Jira PageBean follows the server's clamped maxResults", async () => {

@@ -60,9 +60,16 @@ export async function* adminCursorPages<T>(
   }
 }
 
-/** Admin v2 search POSTs: the cursor goes in the body. */
+/**
+ * Admin v2 search POSTs: the cursor goes in the body. With `cursorAlone`, later pages send only the cursor, which
+ * carries the whole query (`POST /v2/orgs/{orgId}/workspaces`: "When a cursor is provided in the request body, no
+ * other properties may be present").
+ */
 export async function* adminSearchPages<T>(
-  o: WalkOptions<{ data: T[]; links?: { next?: string | null } | null }, T> & { body: Record<string, unknown> },
+  o: WalkOptions<{ data: T[]; links?: { next?: string | null } | null }, T> & {
+    body: Record<string, unknown>;
+    cursorAlone?: boolean;
+  },
 ): AsyncGenerator<T[]> {
   const stats = o.stats ?? newStats();
   const dedupe = new Deduper(o.key, stats);
@@ -74,7 +81,7 @@ export async function* adminSearchPages<T>(
       readOnlyPost: true,
       path: o.path,
       query: o.query,
-      json: { ...o.body, ...(cursor ? { cursor } : {}) },
+      json: cursor ? (o.cursorAlone ? { cursor } : { ...o.body, cursor }) : o.body,
       schema: o.schema,
       endpoint: o.endpoint,
       signal: o.signal,
@@ -212,6 +219,35 @@ export async function* confluenceCursorPages<T>(
     assertCursorChanged(o.endpoint, previous, next);
     previous = next;
     path = next;
+    query = undefined;
+  }
+}
+
+/**
+ * Confluence v1 offset pagination (`start` + `limit`): follows `_links.next`, which is relative to the site's
+ * `/wiki` context (`_links.context`), not to the host; absent means last page. The server may clamp `limit`
+ * ("restricted by fixed system limits"), so the link, not arithmetic on the requested size, says where to go.
+ */
+export async function* confluenceV1Pages<T>(
+  o: WalkOptions<{ results: T[]; _links?: { next?: string | null; context?: string | null } | null }, T> & {
+    pageSize: number;
+  },
+): AsyncGenerator<T[]> {
+  const stats = o.stats ?? newStats();
+  const dedupe = new Deduper(o.key, stats);
+  let path = o.path;
+  let query: Record<string, QueryValue> | undefined = { ...o.query, start: 0, limit: o.pageSize };
+  let previous: string | null = null;
+  for (;;) {
+    assertPageBudget(o.endpoint, stats.pages + 1, o.maxPages ?? DEFAULT_MAX_PAGES);
+    const { data } = await o.transport.request({ path, query, schema: o.schema, endpoint: o.endpoint, signal: o.signal });
+    stats.pages += 1;
+    yield dedupe.filter(data.results);
+    const next = data._links?.next;
+    if (!next) return;
+    assertCursorChanged(o.endpoint, previous, next);
+    previous = next;
+    path = /^https?:\/\//i.test(next) ? next : `${data._links?.context ?? "/wiki"}${next}`;
     query = undefined;
   }
 }

@@ -231,7 +231,8 @@ export const ConfluenceSection = z.object({
     z.object({
       spaceId: z.string(),
       roleId: z.string(),
-      principalType: z.enum(["user", "group"]),
+      /** `access_class`: a class of users (v2 `ACCESS_CLASS`, e.g. `anonymous-users`, `all-licensed-users`). */
+      principalType: z.enum(["user", "group", "access_class"]),
       principalId: z.string(),
     }),
   ),
