@@ -307,6 +307,22 @@ describe("updating users", () => {
     expect(back.body.active).toBe(true);
   });
 
+  it("accepts and drops RFC attributes Atlassian does not keep, as Entra ID sends them when mapped", async () => {
+    const user = await createUser();
+    const { status, body } = await call(
+      `/Users/${user.id}`,
+      patch(
+        { op: "Add", path: `${ENTERPRISE}:manager`, value: "someone" },
+        { op: "Replace", path: "locale", value: "en-US" },
+        { op: "Replace", path: "title", value: "Kept" },
+      ),
+    );
+    expect(status).toBe(200);
+    expect(body.title).toBe("Kept");
+    expect(body.locale).toBeUndefined();
+    expect(body[ENTERPRISE]).toBeUndefined();
+  });
+
   it("clears an attribute set to '' or null (S11)", async () => {
     const user = await createUser({ title: "Lead" });
     const a = await call(`/Users/${user.id}`, patch({ op: "replace", path: "title", value: "" }));

@@ -206,6 +206,24 @@ export function draftFromBody(body: Json, previous?: UserDraft): UserDraft {
 
 // ------------------------------------------------------------ PATCH
 
+/**
+ * Attributes RFC 7643 defines (§4.1, §4.3) that Atlassian does not keep: writes to them are accepted and dropped,
+ * as IdPs send them whenever they are mapped; only attributes no schema defines are `invalidPath`.
+ */
+const IGNORED_CORE = new Set([
+  "profileurl",
+  "usertype",
+  "locale",
+  "password",
+  "addresses",
+  "ims",
+  "photos",
+  "entitlements",
+  "roles",
+  "x509certificates",
+]);
+const IGNORED_ENTERPRISE = new Set(["employeenumber", "costcenter", "division", "manager"]);
+
 function readOnly(attr: string, lenient: boolean): void {
   if (!lenient) throw new ScimProblem(400, "mutability", `Attribute ${attr} is read-only`);
 }
@@ -221,7 +239,7 @@ function noFilter(path: { filter: EqFilter | undefined; sub: string | undefined 
 function setEnterprise(d: UserDraft, remove: boolean, attr: string, value: unknown, lenient: boolean): void {
   const lower = attr.toLowerCase();
   if (lower !== "department" && lower !== "organization") {
-    unknown(`${ENTERPRISE_USER}:${attr}`, lenient);
+    unknown(`${ENTERPRISE_USER}:${attr}`, lenient || IGNORED_ENTERPRISE.has(lower));
     return;
   }
   const v = remove ? null : optionalString(value, attr);
@@ -377,7 +395,7 @@ function patchAttribute(d: UserDraft, op: PatchOperation["op"], rawPath: string,
     case "phonenumbers":
       return patchPhones(d, op, path.filter, path.sub, value);
     default:
-      return unknown(path.attr, lenient);
+      return unknown(path.attr, lenient || IGNORED_CORE.has(attr));
   }
 }
 
