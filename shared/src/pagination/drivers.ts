@@ -240,7 +240,13 @@ export async function* confluenceV1Pages<T>(
   let previous: string | null = null;
   for (;;) {
     assertPageBudget(o.endpoint, stats.pages + 1, o.maxPages ?? DEFAULT_MAX_PAGES);
-    const { data } = await o.transport.request({ path, query, schema: o.schema, endpoint: o.endpoint, signal: o.signal });
+    const { data } = await o.transport.request({
+      path,
+      query,
+      schema: o.schema,
+      endpoint: o.endpoint,
+      signal: o.signal,
+    });
     stats.pages += 1;
     yield dedupe.filter(data.results);
     const next = data._links?.next;

@@ -8,6 +8,7 @@ import { HOST_PREFIXES } from "../app.js";
 import { makeTestSim, type TestSim } from "../testing.js";
 import { V1_USERS_PAGE_SIZE } from "./admin/orgs-v1.js";
 
+// biome-ignore lint/suspicious/noExplicitAny: response bodies are inspected field by field.
 type Json = Record<string, any>;
 
 async function call(t: TestSim, method: string, path: string, body?: unknown): Promise<{ status: number; body: Json }> {
@@ -55,7 +56,9 @@ describe("Admin API authentication", () => {
       expect(res.status).toBe(401);
       expect(await res.json()).toEqual({ code: 401, message: "Unauthorized" });
     }
-    const v2res = await t.fetch(`${HOST_PREFIXES.adminApi}${v2}/directories`, { headers: { authorization: "Bearer x" } });
+    const v2res = await t.fetch(`${HOST_PREFIXES.adminApi}${v2}/directories`, {
+      headers: { authorization: "Bearer x" },
+    });
     expect(v2res.status).toBe(401);
     expect(await v2res.json()).toEqual({ code: 401, message: "Unauthorized" });
   });
@@ -156,7 +159,9 @@ describe("Admin v1 organization endpoints", () => {
     expect(r.body.data.length).toBeGreaterThan(0);
     const d = r.body.data[0];
     expect(d.attributes.claim.status).toBe("verified");
-    expect((await call(t, "GET", `/admin/v1/orgs/${org}/domains/${d.id}`)).body.data.attributes.name).toBe(d.attributes.name);
+    expect((await call(t, "GET", `/admin/v1/orgs/${org}/domains/${d.id}`)).body.data.attributes.name).toBe(
+      d.attributes.name,
+    );
     expect((await call(t, "GET", `/admin/v1/orgs/${org}/domains/nope`)).status).toBe(404);
   });
 });
@@ -166,7 +171,8 @@ describe("Admin v1 org-admin role assignment", () => {
     const t = makeTestSim("S", 3);
     const { org, v2 } = ids(t);
     const a = t.sim.state.tenant.accounts.find(
-      (x) => x.accountType === "atlassian" && x.status === "active" && !t.sim.state.tenant.orgAdmins.includes(x.accountId),
+      (x) =>
+        x.accountType === "atlassian" && x.status === "active" && !t.sim.state.tenant.orgAdmins.includes(x.accountId),
     )!;
     const path = `/admin/v1/orgs/${org}/users/${a.accountId}/role-assignments`;
     expect((await call(t, "POST", `${path}/assign`, { role: "atlassian/org-admin" })).status).toBe(204);
@@ -208,7 +214,9 @@ describe("Admin v2 user search", () => {
 
   it("filters by accountIds, emails (exact), searchTerm, emailDomains and claimStatus", async () => {
     const sample = listedAccounts(t).slice(3, 8);
-    const byIds = await call(t, "POST", `${v2}/directories/-/users/search`, { accountIds: sample.map((a) => a.accountId) });
+    const byIds = await call(t, "POST", `${v2}/directories/-/users/search`, {
+      accountIds: sample.map((a) => a.accountId),
+    });
     expect(byIds.body.data.map((u: Json) => u.accountId)).toEqual(sample.map((a) => a.accountId));
 
     const byEmail = await call(t, "POST", `${v2}/directories/-/users/search`, {
@@ -318,7 +326,10 @@ describe("Admin v2 user search", () => {
     expect(d.body.data).toMatchObject({ accountId: admin, accountType: "atlassian", claimStatus: "managed" });
     const roles = await call(t, "GET", `${v2}/directories/-/users/${admin}/role-assignments?limit=1`);
     expect(roles.body.data).toHaveLength(1);
-    expect(roles.body.data[0].roleAssignments[0]).toEqual({ role: "atlassian/org-admin", roleAssignmentMethods: ["direct"] });
+    expect(roles.body.data[0].roleAssignments[0]).toEqual({
+      role: "atlassian/org-admin",
+      roleAssignmentMethods: ["direct"],
+    });
     expect(roles.body.links.next).toBeDefined();
     expect((await call(t, "GET", `${v2}/directories/-/users/nobody`)).status).toBe(404);
   });
@@ -351,7 +362,10 @@ describe("Admin v2 groups", () => {
 
   it("filters by groupIds, groupNames, accountIds and searchTerm, and expands counts.users", async () => {
     const g = t.sim.state.tenant.groups.find((x) => x.members.length > 0)!;
-    const byId = await call(t, "POST", `${v2}/directories/-/groups/search`, { groupIds: [g.groupId], expand: ["counts.users"] });
+    const byId = await call(t, "POST", `${v2}/directories/-/groups/search`, {
+      groupIds: [g.groupId],
+      expand: ["counts.users"],
+    });
     expect(byId.body.data).toHaveLength(1);
     expect(byId.body.data[0].counts.users).toBe(g.members.length);
     const byName = await call(t, "POST", `${v2}/directories/-/groups/search`, { groupNames: [g.name.toUpperCase()] });
@@ -374,7 +388,9 @@ describe("Admin v2 groups", () => {
     const list = await call(t, "GET", `${v2}/directories/-/groups?limit=5&includeUsers=true`);
     expect(list.body.data).toHaveLength(5);
     expect(list.body.data[0].counts).toHaveProperty("users");
-    expect((await call(t, "GET", `${v2}/directories/-/groups/count`)).body.count).toBe(t.sim.state.tenant.groups.length);
+    expect((await call(t, "GET", `${v2}/directories/-/groups/count`)).body.count).toBe(
+      t.sim.state.tenant.groups.length,
+    );
     const jiraUsers = t.sim.state.tenant.groups.find((g) => g.name === "jira-software-users")!;
     const details = await call(t, "GET", `${v2}/directories/-/groups/${jiraUsers.groupId}`);
     expect(details.body.data).toMatchObject({ id: jiraUsers.groupId, name: "jira-software-users" });
@@ -388,7 +404,10 @@ describe("Admin v2 writes", () => {
   it("creates a group (201), refuses a duplicate name (409) and deletes it (204)", async () => {
     const t = makeTestSim("S", 6);
     const { dir, v2 } = ids(t);
-    const created = await call(t, "POST", `${v2}/directories/${dir}/groups`, { name: "release-managers", description: "x" });
+    const created = await call(t, "POST", `${v2}/directories/${dir}/groups`, {
+      name: "release-managers",
+      description: "x",
+    });
     expect(created.status).toBe(201);
     const id = created.body.id as string;
     expect(t.sim.state.groupsById.get(id)?.name).toBe("release-managers");
@@ -408,7 +427,8 @@ describe("Admin v2 writes", () => {
     const state = t.sim.state;
     const group = state.tenant.groups.find((g) => g.source === "admin" && g.name === "jira-software-users")!;
     const account = state.tenant.accounts.find(
-      (a) => a.accountType === "atlassian" && a.status === "active" && !a.suspended && !group.members.includes(a.accountId),
+      (a) =>
+        a.accountType === "atlassian" && a.status === "active" && !a.suspended && !group.members.includes(a.accountId),
     )!;
     const path = `${v2}/directories/${dir}/groups/${group.groupId}/memberships`;
     expect((await call(t, "POST", path, { accountId: account.accountId })).status).toBe(204);
@@ -447,7 +467,10 @@ describe("Admin v2 writes", () => {
     const t = makeTestSim("S", 9);
     const { org, dir, v2 } = ids(t);
     const state = t.sim.state;
-    const callers = [state.tenant.credentials.productUser.accountId, state.tenant.credentials.limitedProductUser.accountId];
+    const callers = [
+      state.tenant.credentials.productUser.accountId,
+      state.tenant.credentials.limitedProductUser.accountId,
+    ];
     const a = state.tenant.accounts.find(
       (x) =>
         x.managed &&
@@ -460,7 +483,9 @@ describe("Admin v2 writes", () => {
     expect(a.suspended).toBe(true);
     const v2user = await call(t, "GET", `${v2}/directories/-/users/${a.accountId}`);
     expect(v2user.body.data).toMatchObject({ status: "suspended", membershipStatus: "suspended" });
-    const jira = (await (await t.site(`/rest/api/3/user?accountId=${a.accountId}&expand=applicationRoles`)).json()) as Json;
+    const jira = (await (
+      await t.site(`/rest/api/3/user?accountId=${a.accountId}&expand=applicationRoles`)
+    ).json()) as Json;
     expect(jira.active).toBe(false);
     expect(jira.applicationRoles.size).toBe(0);
     const v1 = await call(t, "GET", `/admin/v1/orgs/${org}/users`);
@@ -476,7 +501,11 @@ describe("Admin v2 writes", () => {
     const { dir, v2 } = ids(t);
     const state = t.sim.state;
     const a = state.tenant.accounts.find(
-      (x) => x.managed && x.accountType === "atlassian" && state.groupIdsOf(x.accountId).length > 0 && !state.tenant.orgAdmins.includes(x.accountId),
+      (x) =>
+        x.managed &&
+        x.accountType === "atlassian" &&
+        state.groupIdsOf(x.accountId).length > 0 &&
+        !state.tenant.orgAdmins.includes(x.accountId),
     )!;
     expect((await call(t, "DELETE", `${v2}/directories/${dir}/users/${a.accountId}`)).status).toBe(204);
     expect(state.groupIdsOf(a.accountId)).toEqual([]);
@@ -515,7 +544,11 @@ describe("Admin audit log", () => {
     const seen: string[] = [];
     let cursor: string | undefined;
     for (;;) {
-      const r = await call(t, "GET", `/admin/v1/orgs/${org}/events-stream?limit=150${cursor ? `&cursor=${cursor}` : ""}`);
+      const r = await call(
+        t,
+        "GET",
+        `/admin/v1/orgs/${org}/events-stream?limit=150${cursor ? `&cursor=${cursor}` : ""}`,
+      );
       seen.push(...r.body.data.map((e: Json) => e.id));
       cursor = r.body.meta.next;
       if (!r.body.links.next) break;
@@ -563,7 +596,10 @@ describe("Admin v1 endpoints switched off after 2026-06-30", () => {
     expect((await call(t, "POST", `/admin/v1/orgs/${org}/users/search`, {})).status).toBe(404);
 
     t.sim.adminV1Legacy = "served";
-    const search = await call(t, "POST", `/admin/v1/orgs/${org}/users/search`, { expand: ["NAME", "EMAIL"], limit: 10 });
+    const search = await call(t, "POST", `/admin/v1/orgs/${org}/users/search`, {
+      expand: ["NAME", "EMAIL"],
+      limit: 10,
+    });
     expect(search.status).toBe(200);
     expect(search.body.data).toHaveLength(10);
     expect(search.body.data[0]).toHaveProperty("email");
@@ -572,12 +608,16 @@ describe("Admin v1 endpoints switched off after 2026-06-30", () => {
     expect(a.suspended).toBe(true);
     const created = await call(t, "POST", `/admin/v1/orgs/${org}/directory/groups`, { name: "legacy-group" });
     const gid = created.body.groupId as string;
-    const add = await call(t, "POST", `/admin/v1/orgs/${org}/directory/groups/${gid}/memberships`, { account_id: a.accountId });
+    const add = await call(t, "POST", `/admin/v1/orgs/${org}/directory/groups/${gid}/memberships`, {
+      account_id: a.accountId,
+    });
     expect(add.status).toBe(200);
     expect(t.sim.state.groupIdsOf(a.accountId)).toContain(gid);
     const del = await call(t, "DELETE", `/admin/v1/orgs/${org}/directory/groups/${gid}`);
     expect(del.status).toBe(409);
-    expect((await call(t, "DELETE", `/admin/v1/orgs/${org}/directory/groups/${gid}?forceIfNotEmpty=true`)).status).toBe(200);
+    expect((await call(t, "DELETE", `/admin/v1/orgs/${org}/directory/groups/${gid}?forceIfNotEmpty=true`)).status).toBe(
+      200,
+    );
     const scoped = await t.admin(`/admin/v1/orgs/${org}/users/search`, {
       method: "POST",
       body: "{}",

@@ -8,6 +8,7 @@ import { HOST_PREFIXES } from "../app.js";
 import type { SimAccount } from "../tenant/model.js";
 import { makeTestSim, type TestSim } from "../testing.js";
 
+// biome-ignore lint/suspicious/noExplicitAny: response bodies are inspected field by field.
 type Json = Record<string, any>;
 
 async function call(t: TestSim, method: string, path: string, body?: unknown): Promise<{ status: number; body: Json }> {
@@ -66,7 +67,16 @@ describe("user management: who can be managed", () => {
     const a = plainManaged(t);
     const all = await call(t, "GET", `/users/${a.accountId}/manage`);
     expect(Object.keys(all.body).sort()).toEqual(
-      ["apiToken.delete", "apiToken.read", "email.set", "lifecycle.delete", "lifecycle.enablement", "profile", "profile.read", "profile.write"].sort(),
+      [
+        "apiToken.delete",
+        "apiToken.read",
+        "email.set",
+        "lifecycle.delete",
+        "lifecycle.enablement",
+        "profile",
+        "profile.read",
+        "profile.write",
+      ].sort(),
     );
     expect(all.body["profile.write"].name).toEqual({ allowed: true });
     const some = await call(t, "GET", `/users/${a.accountId}/manage?privileges=email.set&privileges=lifecycle.delete`);
@@ -114,7 +124,12 @@ describe("user management: profile and email", () => {
     expect(a.title).toBe("Staff Engineer");
     const org = t.sim.state.tenant.org.id;
     const v2 = await call(t, "GET", `/admin/v2/orgs/${org}/directories/-/users/${a.accountId}`);
-    expect(v2.body.data).toMatchObject({ name: "Renamed Person", nickname: "renny", location: "Lisbon", timeZone: "Europe/Lisbon" });
+    expect(v2.body.data).toMatchObject({
+      name: "Renamed Person",
+      nickname: "renny",
+      location: "Lisbon",
+      timeZone: "Europe/Lisbon",
+    });
     const jira = (await (await t.site(`/rest/api/3/user?accountId=${a.accountId}`)).json()) as Json;
     expect(jira.displayName).toBe("Renamed Person");
   });
@@ -125,7 +140,10 @@ describe("user management: profile and email", () => {
     const long = await call(t, "PATCH", `/users/${a.accountId}/manage/profile`, { nickname: "x".repeat(31) });
     expect(long).toEqual({
       status: 400,
-      body: { key: "fieldConstraintsViolated", context: { fieldViolations: [{ field: "nickname", violations: [{ key: "maxLength" }] }] } },
+      body: {
+        key: "fieldConstraintsViolated",
+        context: { fieldViolations: [{ field: "nickname", violations: [{ key: "maxLength" }] }] },
+      },
     });
     const email = await call(t, "PATCH", `/users/${a.accountId}/manage/profile`, { email: "new@x.test" });
     expect(email.body.context.fieldViolations[0]).toEqual({ field: "email", violations: [{ key: "readOnly" }] });
@@ -138,10 +156,15 @@ describe("user management: profile and email", () => {
     const t = makeTestSim("S", 24);
     const a = plainManaged(t);
     const domain = a.email.split("@")[1]!;
-    expect((await call(t, "PUT", `/users/${a.accountId}/manage/email`, { email: `renamed.person@${domain}` })).status).toBe(204);
+    expect(
+      (await call(t, "PUT", `/users/${a.accountId}/manage/email`, { email: `renamed.person@${domain}` })).status,
+    ).toBe(204);
     expect(a.email).toBe(`renamed.person@${domain}`);
     const foreign = await call(t, "PUT", `/users/${a.accountId}/manage/email`, { email: "someone@gmail.com" });
-    expect(foreign).toEqual({ status: 403, body: { key: "forbidden.unclaimedDomain", context: { domain: "gmail.com" } } });
+    expect(foreign).toEqual({
+      status: 403,
+      body: { key: "forbidden.unclaimedDomain", context: { domain: "gmail.com" } },
+    });
     expect((await call(t, "PUT", `/users/${a.accountId}/manage/email`, { email: "not-an-email" })).status).toBe(400);
     const other = t.sim.state.tenant.accounts.find((x) => x.managed && x.accountId !== a.accountId)!;
     const taken = await call(t, "PUT", `/users/${a.accountId}/manage/email`, { email: other.email });
@@ -203,7 +226,11 @@ describe("user management: API tokens", () => {
     }
     expect(withTokens).toBeDefined();
     const { a, tokens } = withTokens!;
-    expect(tokens[0]).toMatchObject({ id: expect.any(String), label: expect.any(String), createdAt: expect.any(String) });
+    expect(tokens[0]).toMatchObject({
+      id: expect.any(String),
+      label: expect.any(String),
+      createdAt: expect.any(String),
+    });
     const id = tokens[0]!.id as string;
     expect((await call(t, "DELETE", `/users/${a.accountId}/manage/api-tokens/${id}`)).status).toBe(204);
     const after = (await call(t, "GET", `/users/${a.accountId}/manage/api-tokens`)).body as unknown as Json[];

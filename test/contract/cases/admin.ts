@@ -7,7 +7,7 @@
 import type { SimState } from "../../atlassian-sim/state.js";
 import type { SimAccount, SimGroup } from "../../atlassian-sim/tenant/model.js";
 import type { TestSim } from "../../atlassian-sim/testing.js";
-import type { ContractCase, SpecName, UnspecifiedRoute } from "../case.js";
+import type { ContractCase, UnspecifiedRoute } from "../case.js";
 
 const CURRENT = "admin-organization-swagger.v3" as const;
 const LEGACY = "admin-organization-swagger.v3.2026-07-22" as const;
@@ -19,7 +19,7 @@ const c = (
   route: string,
   expectStatus: number,
   send: ContractCase["send"],
-  spec: SpecName = CURRENT,
+  spec: ContractCase["spec"] = CURRENT,
 ): ContractCase => ({
   name,
   api: "admin",
@@ -98,8 +98,12 @@ const V2_DIR = "/admin/v2/orgs/:orgId/directories/:directoryId";
 export const cases: ContractCase[] = [
   // ---------------------------------------------------------------- v1 organizations
   c("the key's organizations", "GET", "/admin/v1/orgs", 200, (t) => t.admin("/admin/v1/orgs")),
-  c("a scoped key sees none", "GET", "/admin/v1/orgs", 200, (t) => t.admin("/admin/v1/orgs", { headers: scopedKey(t) })),
-  c("wrong key", "GET", "/admin/v1/orgs", 401, (t) => t.admin("/admin/v1/orgs", { headers: { authorization: "Bearer x" } })),
+  c("a scoped key sees none", "GET", "/admin/v1/orgs", 200, (t) =>
+    t.admin("/admin/v1/orgs", { headers: scopedKey(t) }),
+  ),
+  c("wrong key", "GET", "/admin/v1/orgs", 401, (t) =>
+    t.admin("/admin/v1/orgs", { headers: { authorization: "Bearer x" } }),
+  ),
   c("foreign cursor", "GET", "/admin/v1/orgs", 400, (t) => t.admin("/admin/v1/orgs?cursor=Zm9vOjE")),
   c("the organization", "GET", "/admin/v1/orgs/:orgId", 200, (t) => t.admin(v1(t))),
   c("scoped key: organization not found", "GET", "/admin/v1/orgs/:orgId", 404, (t) =>
@@ -115,8 +119,12 @@ export const cases: ContractCase[] = [
   c("last-active dates", "GET", "/admin/v1/orgs/:orgId/directory/users/:accountId/last-active-dates", 200, (t) =>
     t.admin(`${v1(t)}/directory/users/${s(t).tenant.orgAdmins[0]}/last-active-dates`),
   ),
-  c("last-active dates of an unknown user", "GET", "/admin/v1/orgs/:orgId/directory/users/:accountId/last-active-dates", 404, (t) =>
-    t.admin(`${v1(t)}/directory/users/nobody/last-active-dates`),
+  c(
+    "last-active dates of an unknown user",
+    "GET",
+    "/admin/v1/orgs/:orgId/directory/users/:accountId/last-active-dates",
+    404,
+    (t) => t.admin(`${v1(t)}/directory/users/nobody/last-active-dates`),
   ),
   c("verified domains", "GET", "/admin/v1/orgs/:orgId/domains", 200, (t) => t.admin(`${v1(t)}/domains`)),
   c("one domain", "GET", "/admin/v1/orgs/:orgId/domains/:domainId", 200, async (t) => {
@@ -124,20 +132,35 @@ export const cases: ContractCase[] = [
     return t.admin(`${v1(t)}/domains/${list.data[0]!.id}`);
   }),
   c("unknown domain", "GET", "/admin/v1/orgs/:orgId/domains/:domainId", 404, (t) => t.admin(`${v1(t)}/domains/nope`)),
-  c("assign org admin, then revoke it", "POST", "/admin/v1/orgs/:orgId/users/:userId/role-assignments/assign", 204, async (t) => {
-    const a = plainMember(t);
-    const res = await t.admin(`${v1(t)}/users/${a.accountId}/role-assignments/assign`, post({ role: "atlassian/org-admin" }));
-    s(t).revokeOrgAdmin(a.accountId, "contract");
-    return res;
-  }),
+  c(
+    "assign org admin, then revoke it",
+    "POST",
+    "/admin/v1/orgs/:orgId/users/:userId/role-assignments/assign",
+    204,
+    async (t) => {
+      const a = plainMember(t);
+      const res = await t.admin(
+        `${v1(t)}/users/${a.accountId}/role-assignments/assign`,
+        post({ role: "atlassian/org-admin" }),
+      );
+      s(t).revokeOrgAdmin(a.accountId, "contract");
+      return res;
+    },
+  ),
   c("assign an unsupported role", "POST", "/admin/v1/orgs/:orgId/users/:userId/role-assignments/assign", 400, (t) =>
     t.admin(`${v1(t)}/users/${plainMember(t).accountId}/role-assignments/assign`, post({ role: "atlassian/admin" })),
   ),
-  c("revoke org admin (assigned first)", "POST", "/admin/v1/orgs/:orgId/users/:userId/role-assignments/revoke", 204, async (t) => {
-    const a = plainMember(t);
-    s(t).assignOrgAdmin(a.accountId, "contract");
-    return t.admin(`${v1(t)}/users/${a.accountId}/role-assignments/revoke`, post({ role: "atlassian/org-admin" }));
-  }),
+  c(
+    "revoke org admin (assigned first)",
+    "POST",
+    "/admin/v1/orgs/:orgId/users/:userId/role-assignments/revoke",
+    204,
+    async (t) => {
+      const a = plainMember(t);
+      s(t).assignOrgAdmin(a.accountId, "contract");
+      return t.admin(`${v1(t)}/users/${a.accountId}/role-assignments/revoke`, post({ role: "atlassian/org-admin" }));
+    },
+  ),
   c("revoke from an unknown user", "POST", "/admin/v1/orgs/:orgId/users/:userId/role-assignments/revoke", 404, (t) =>
     t.admin(`${v1(t)}/users/nobody/role-assignments/revoke`, post({ role: "atlassian/org-admin" })),
   ),
@@ -176,7 +199,10 @@ export const cases: ContractCase[] = [
     ),
   ),
   c("user search in the real directory, filtered", "POST", `${V2_DIR}/users/search`, 200, (t) =>
-    t.admin(`${v2(t)}/directories/${dir(t)}/users/search`, post({ status: ["active", "suspended"], claimStatus: "managed" })),
+    t.admin(
+      `${v2(t)}/directories/${dir(t)}/users/search`,
+      post({ status: ["active", "suspended"], claimStatus: "managed" }),
+    ),
   ),
   c("user search over a filter cap", "POST", `${V2_DIR}/users/search`, 400, (t) =>
     t.admin(`${v2(t)}/directories/-/users/search`, post({ accountIds: Array.from({ length: 11 }, (_, i) => `a${i}`) })),
@@ -188,7 +214,9 @@ export const cases: ContractCase[] = [
   c("users (deprecated list), bad enum", "GET", `${V2_DIR}/users`, 400, (t) =>
     t.admin(`${v2(t)}/directories/-/users?status=sleeping`),
   ),
-  c("user count", "GET", `${V2_DIR}/users/count`, 200, (t) => t.admin(`${v2(t)}/directories/-/users/count?claimStatus=managed`)),
+  c("user count", "GET", `${V2_DIR}/users/count`, 200, (t) =>
+    t.admin(`${v2(t)}/directories/-/users/count?claimStatus=managed`),
+  ),
   c("user stats", "GET", `${V2_DIR}/users/stats`, 200, (t) => t.admin(`${v2(t)}/directories/-/users/stats`)),
   c("user details", "GET", `${V2_DIR}/users/:userId`, 200, (t) =>
     t.admin(`${v2(t)}/directories/-/users/${s(t).tenant.orgAdmins[0]}`),
@@ -202,7 +230,9 @@ export const cases: ContractCase[] = [
   ),
   c("suspend, then restore", "POST", `${V2_DIR}/users/:accountId/suspend`, 204, (t) => {
     const a = plainMember(t);
-    return restoring(s(t), a, () => t.admin(`${v2(t)}/directories/${dir(t)}/users/${a.accountId}/suspend`, { method: "POST" }));
+    return restoring(s(t), a, () =>
+      t.admin(`${v2(t)}/directories/${dir(t)}/users/${a.accountId}/suspend`, { method: "POST" }),
+    );
   }),
   c("suspend an unknown user", "POST", `${V2_DIR}/users/:accountId/suspend`, 404, (t) =>
     t.admin(`${v2(t)}/directories/${dir(t)}/users/nobody/suspend`, { method: "POST" }),
@@ -248,7 +278,10 @@ export const cases: ContractCase[] = [
     t.admin(`${v2(t)}/directories/-/groups/${adminGroup(t, "site-admins").groupId}/role-assignments`),
   ),
   c("create a group, then delete it", "POST", `${V2_DIR}/groups`, 201, async (t) => {
-    const res = await t.admin(`${v2(t)}/directories/${dir(t)}/groups`, post({ name: "contract-created", description: "x" }));
+    const res = await t.admin(
+      `${v2(t)}/directories/${dir(t)}/groups`,
+      post({ name: "contract-created", description: "x" }),
+    );
     const g = s(t).groupsByName.get("contract-created");
     if (g) s(t).deleteGroup(g.groupId, "contract");
     return res;
@@ -266,17 +299,27 @@ export const cases: ContractCase[] = [
   c("add a member, then remove", "POST", `${V2_DIR}/groups/:groupId/memberships`, 204, async (t) => {
     const a = plainMember(t);
     const g = teamGroupWithout(t, a);
-    const res = await t.admin(`${v2(t)}/directories/${dir(t)}/groups/${g.groupId}/memberships`, post({ accountId: a.accountId }));
+    const res = await t.admin(
+      `${v2(t)}/directories/${dir(t)}/groups/${g.groupId}/memberships`,
+      post({ accountId: a.accountId }),
+    );
     s(t).removeMember(g.groupId, a.accountId, "contract");
     return res;
   }),
   c("add an existing member", "POST", `${V2_DIR}/groups/:groupId/memberships`, 409, (t) => {
     const a = plainMember(t);
-    const g = s(t).groupsById.get(s(t).groupIdsOf(a.accountId).find((id) => s(t).groupsById.get(id)?.source === "admin")!)!;
+    const g = s(t).groupsById.get(
+      s(t)
+        .groupIdsOf(a.accountId)
+        .find((id) => s(t).groupsById.get(id)?.source === "admin")!,
+    )!;
     return t.admin(`${v2(t)}/directories/${dir(t)}/groups/${g.groupId}/memberships`, post({ accountId: a.accountId }));
   }),
   c("add to an IdP-synced group", "POST", `${V2_DIR}/groups/:groupId/memberships`, 403, (t) =>
-    t.admin(`${v2(t)}/directories/${dir(t)}/groups/${syncedGroup(t).groupId}/memberships`, post({ accountId: plainMember(t).accountId })),
+    t.admin(
+      `${v2(t)}/directories/${dir(t)}/groups/${syncedGroup(t).groupId}/memberships`,
+      post({ accountId: plainMember(t).accountId }),
+    ),
   ),
   c("remove a member (added first)", "DELETE", `${V2_DIR}/groups/:groupId/memberships/:accountId`, 204, (t) => {
     const a = plainMember(t);
@@ -286,13 +329,19 @@ export const cases: ContractCase[] = [
   }),
   c("remove a non-member", "DELETE", `${V2_DIR}/groups/:groupId/memberships/:accountId`, 404, (t) => {
     const a = plainMember(t);
-    return t.admin(`${v2(t)}/directories/${dir(t)}/groups/${teamGroupWithout(t, a).groupId}/memberships/${a.accountId}`, del);
+    return t.admin(
+      `${v2(t)}/directories/${dir(t)}/groups/${teamGroupWithout(t, a).groupId}/memberships/${a.accountId}`,
+      del,
+    );
   }),
 
   // ---------------------------------------------------------------- v2 workspaces
   c("workspaces", "POST", "/admin/v2/orgs/:orgId/workspaces", 200, (t) => t.admin(`${v2(t)}/workspaces`, post({}))),
   c("workspaces filtered by type", "POST", "/admin/v2/orgs/:orgId/workspaces", 200, (t) =>
-    t.admin(`${v2(t)}/workspaces`, post({ limit: 1, query: { and: [{ field: { name: "attributes.type", values: ["jira"] } }] } })),
+    t.admin(
+      `${v2(t)}/workspaces`,
+      post({ limit: 1, query: { and: [{ field: { name: "attributes.type", values: ["jira"] } }] } }),
+    ),
   ),
   c("workspaces: a cursor with other properties", "POST", "/admin/v2/orgs/:orgId/workspaces", 400, (t) =>
     t.admin(`${v2(t)}/workspaces`, post({ cursor: "abc", limit: 5 })),
@@ -302,77 +351,170 @@ export const cases: ContractCase[] = [
   ),
 
   // ---------------------------------------------------------------- v1 endpoints switched off after 2026-06-30
-  c("legacy user search", "POST", "/admin/v1/orgs/:orgId/users/search", 200, (t) =>
-    legacy(t, () => t.admin(`${v1(t)}/users/search`, post({ limit: 20, expand: ["NAME", "EMAIL", "EMAIL_VERIFIED"] }))),
+  c(
+    "legacy user search",
+    "POST",
+    "/admin/v1/orgs/:orgId/users/search",
+    200,
+    (t) =>
+      legacy(t, () =>
+        t.admin(`${v1(t)}/users/search`, post({ limit: 20, expand: ["NAME", "EMAIL", "EMAIL_VERIFIED"] })),
+      ),
     LEGACY,
   ),
-  c("legacy user search, bad body", "POST", "/admin/v1/orgs/:orgId/users/search", 400, (t) =>
-    legacy(t, () => t.admin(`${v1(t)}/users/search`, post({ accountStatuses: ["SLEEPING"] }))),
+  c(
+    "legacy user search, bad body",
+    "POST",
+    "/admin/v1/orgs/:orgId/users/search",
+    400,
+    (t) => legacy(t, () => t.admin(`${v1(t)}/users/search`, post({ accountStatuses: ["SLEEPING"] }))),
     LEGACY,
   ),
-  c("legacy group search", "POST", "/admin/v1/orgs/:orgId/groups/search", 200, (t) =>
-    legacy(t, () => t.admin(`${v1(t)}/groups/search`, post({ expand: ["ROLE_ASSIGNMENTS"] }))),
+  c(
+    "legacy group search",
+    "POST",
+    "/admin/v1/orgs/:orgId/groups/search",
+    200,
+    (t) => legacy(t, () => t.admin(`${v1(t)}/groups/search`, post({ expand: ["ROLE_ASSIGNMENTS"] }))),
     LEGACY,
   ),
-  c("legacy suspend, then restore", "POST", "/admin/v1/orgs/:orgId/directory/users/:accountId/suspend-access", 200, (t) => {
-    const a = plainMember(t);
-    return restoring(s(t), a, () =>
-      legacy(t, () => t.admin(`${v1(t)}/directory/users/${a.accountId}/suspend-access`, { method: "POST" })),
-    );
-  }, LEGACY),
-  c("legacy suspend an unknown user", "POST", "/admin/v1/orgs/:orgId/directory/users/:accountId/suspend-access", 404, (t) =>
-    legacy(t, () => t.admin(`${v1(t)}/directory/users/nobody/suspend-access`, { method: "POST" })),
+  c(
+    "legacy suspend, then restore",
+    "POST",
+    "/admin/v1/orgs/:orgId/directory/users/:accountId/suspend-access",
+    200,
+    (t) => {
+      const a = plainMember(t);
+      return restoring(s(t), a, () =>
+        legacy(t, () => t.admin(`${v1(t)}/directory/users/${a.accountId}/suspend-access`, { method: "POST" })),
+      );
+    },
     LEGACY,
   ),
-  c("legacy restore (suspended first)", "POST", "/admin/v1/orgs/:orgId/directory/users/:accountId/restore-access", 200, (t) => {
-    const a = plainMember(t);
-    return restoring(s(t), a, () => {
-      s(t).suspend(a.accountId, "contract");
-      return legacy(t, () => t.admin(`${v1(t)}/directory/users/${a.accountId}/restore-access`, { method: "POST" }));
-    });
-  }, LEGACY),
-  c("legacy remove from the org, then put back", "DELETE", "/admin/v1/orgs/:orgId/directory/users/:accountId", 204, (t) => {
-    const a = plainMember(t);
-    return restoring(s(t), a, () => legacy(t, () => t.admin(`${v1(t)}/directory/users/${a.accountId}`, del)));
-  }, LEGACY),
-  c("legacy create a group, then delete it", "POST", "/admin/v1/orgs/:orgId/directory/groups", 200, async (t) => {
-    const res = await legacy(t, () => t.admin(`${v1(t)}/directory/groups`, post({ name: "contract-legacy" })));
-    const g = s(t).groupsByName.get("contract-legacy");
-    if (g) s(t).deleteGroup(g.groupId, "contract");
-    return res;
-  }, LEGACY),
-  c("legacy delete a group (created first)", "DELETE", "/admin/v1/orgs/:orgId/directory/groups/:groupId", 200, (t) => {
-    const g = s(t).createGroup("contract-legacy-deleted", "", "admin", "contract");
-    return legacy(t, () => t.admin(`${v1(t)}/directory/groups/${g.groupId}`, del));
-  }, LEGACY),
-  c("legacy delete a non-empty group", "DELETE", "/admin/v1/orgs/:orgId/directory/groups/:groupId", 409, (t) => {
-    const team = teamGroupWithout(t, plainMember(t));
-    const g = s(t).tenant.groups.find((x) => x.groupId !== team.groupId && x.source === "admin" && x.members.length > 0 && !["site-admins", "jira-admins", "confluence-admins", "jira-software-users"].includes(x.name))!;
-    return legacy(t, () => t.admin(`${v1(t)}/directory/groups/${g.groupId}`, del));
-  }, LEGACY),
-  c("legacy add a member, then remove", "POST", "/admin/v1/orgs/:orgId/directory/groups/:groupId/memberships", 200, async (t) => {
-    const a = plainMember(t);
-    const g = teamGroupWithout(t, a);
-    const res = await legacy(t, () =>
-      t.admin(`${v1(t)}/directory/groups/${g.groupId}/memberships`, post({ account_id: a.accountId })),
-    );
-    s(t).removeMember(g.groupId, a.accountId, "contract");
-    return res;
-  }, LEGACY),
-  c("legacy add to an IdP-synced group", "POST", "/admin/v1/orgs/:orgId/directory/groups/:groupId/memberships", 403, (t) =>
-    legacy(t, () =>
-      t.admin(`${v1(t)}/directory/groups/${syncedGroup(t).groupId}/memberships`, post({ account_id: plainMember(t).accountId })),
-    ),
+  c(
+    "legacy suspend an unknown user",
+    "POST",
+    "/admin/v1/orgs/:orgId/directory/users/:accountId/suspend-access",
+    404,
+    (t) => legacy(t, () => t.admin(`${v1(t)}/directory/users/nobody/suspend-access`, { method: "POST" })),
     LEGACY,
   ),
-  c("legacy remove a member (added first)", "DELETE", "/admin/v1/orgs/:orgId/directory/groups/:groupId/memberships/:accountId", 200, (t) => {
-    const a = plainMember(t);
-    const g = teamGroupWithout(t, a);
-    s(t).addMember(g.groupId, a.accountId, "contract");
-    return legacy(t, () => t.admin(`${v1(t)}/directory/groups/${g.groupId}/memberships/${a.accountId}`, del));
-  }, LEGACY),
-  c("legacy remove from an unknown group", "DELETE", "/admin/v1/orgs/:orgId/directory/groups/:groupId/memberships/:accountId", 404, (t) =>
-    legacy(t, () => t.admin(`${v1(t)}/directory/groups/nope/memberships/${plainMember(t).accountId}`, del)),
+  c(
+    "legacy restore (suspended first)",
+    "POST",
+    "/admin/v1/orgs/:orgId/directory/users/:accountId/restore-access",
+    200,
+    (t) => {
+      const a = plainMember(t);
+      return restoring(s(t), a, () => {
+        s(t).suspend(a.accountId, "contract");
+        return legacy(t, () => t.admin(`${v1(t)}/directory/users/${a.accountId}/restore-access`, { method: "POST" }));
+      });
+    },
+    LEGACY,
+  ),
+  c(
+    "legacy remove from the org, then put back",
+    "DELETE",
+    "/admin/v1/orgs/:orgId/directory/users/:accountId",
+    204,
+    (t) => {
+      const a = plainMember(t);
+      return restoring(s(t), a, () => legacy(t, () => t.admin(`${v1(t)}/directory/users/${a.accountId}`, del)));
+    },
+    LEGACY,
+  ),
+  c(
+    "legacy create a group, then delete it",
+    "POST",
+    "/admin/v1/orgs/:orgId/directory/groups",
+    200,
+    async (t) => {
+      const res = await legacy(t, () => t.admin(`${v1(t)}/directory/groups`, post({ name: "contract-legacy" })));
+      const g = s(t).groupsByName.get("contract-legacy");
+      if (g) s(t).deleteGroup(g.groupId, "contract");
+      return res;
+    },
+    LEGACY,
+  ),
+  c(
+    "legacy delete a group (created first)",
+    "DELETE",
+    "/admin/v1/orgs/:orgId/directory/groups/:groupId",
+    200,
+    (t) => {
+      const g = s(t).createGroup("contract-legacy-deleted", "", "admin", "contract");
+      return legacy(t, () => t.admin(`${v1(t)}/directory/groups/${g.groupId}`, del));
+    },
+    LEGACY,
+  ),
+  c(
+    "legacy delete a non-empty group",
+    "DELETE",
+    "/admin/v1/orgs/:orgId/directory/groups/:groupId",
+    409,
+    (t) => {
+      const team = teamGroupWithout(t, plainMember(t));
+      const g = s(t).tenant.groups.find(
+        (x) =>
+          x.groupId !== team.groupId &&
+          x.source === "admin" &&
+          x.members.length > 0 &&
+          !["site-admins", "jira-admins", "confluence-admins", "jira-software-users"].includes(x.name),
+      )!;
+      return legacy(t, () => t.admin(`${v1(t)}/directory/groups/${g.groupId}`, del));
+    },
+    LEGACY,
+  ),
+  c(
+    "legacy add a member, then remove",
+    "POST",
+    "/admin/v1/orgs/:orgId/directory/groups/:groupId/memberships",
+    200,
+    async (t) => {
+      const a = plainMember(t);
+      const g = teamGroupWithout(t, a);
+      const res = await legacy(t, () =>
+        t.admin(`${v1(t)}/directory/groups/${g.groupId}/memberships`, post({ account_id: a.accountId })),
+      );
+      s(t).removeMember(g.groupId, a.accountId, "contract");
+      return res;
+    },
+    LEGACY,
+  ),
+  c(
+    "legacy add to an IdP-synced group",
+    "POST",
+    "/admin/v1/orgs/:orgId/directory/groups/:groupId/memberships",
+    403,
+    (t) =>
+      legacy(t, () =>
+        t.admin(
+          `${v1(t)}/directory/groups/${syncedGroup(t).groupId}/memberships`,
+          post({ account_id: plainMember(t).accountId }),
+        ),
+      ),
+    LEGACY,
+  ),
+  c(
+    "legacy remove a member (added first)",
+    "DELETE",
+    "/admin/v1/orgs/:orgId/directory/groups/:groupId/memberships/:accountId",
+    200,
+    (t) => {
+      const a = plainMember(t);
+      const g = teamGroupWithout(t, a);
+      s(t).addMember(g.groupId, a.accountId, "contract");
+      return legacy(t, () => t.admin(`${v1(t)}/directory/groups/${g.groupId}/memberships/${a.accountId}`, del));
+    },
+    LEGACY,
+  ),
+  c(
+    "legacy remove from an unknown group",
+    "DELETE",
+    "/admin/v1/orgs/:orgId/directory/groups/:groupId/memberships/:accountId",
+    404,
+    (t) => legacy(t, () => t.admin(`${v1(t)}/directory/groups/nope/memberships/${plainMember(t).accountId}`, del)),
     LEGACY,
   ),
 ];

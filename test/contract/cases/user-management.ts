@@ -6,6 +6,7 @@
 import type { SimAccount } from "../../atlassian-sim/tenant/model.js";
 import type { TestSim } from "../../atlassian-sim/testing.js";
 import type { ContractCase, UnspecifiedRoute } from "../case.js";
+import { registerAllowance, type ValidationIssue } from "../openapi-validator.js";
 
 const SPEC = "admin-user-management-swagger.v3" as const;
 
@@ -51,6 +52,33 @@ const manage = (a: SimAccount) => `/users/${encodeURIComponent(a.accountId)}/man
 
 const BASE = "/users/:accountId/manage";
 
+/**
+ * A defect of the document, not of the simulator: `AccountId.pattern` is `[a-zA-Z0-9_|:-]{1,128}` followed by a
+ * newline (a YAML block-scalar artifact), so no real account id matches it. Forgiven exactly there, on the responses
+ * that carry an account id (`AtlassianAccountUser.account_id`, `Conflict.LifecycleErrors.context.accountId`).
+ */
+const accountIdPatternDefect = (issue: ValidationIssue) =>
+  issue.keyword === "pattern" &&
+  String(issue.params.pattern).endsWith("\n") &&
+  /account_?[iI]d$/.test(issue.instancePath);
+for (const [method, path, status] of [
+  ["GET", "/users/{account_id}/manage/profile", 200],
+  ["PATCH", "/users/{account_id}/manage/profile", 200],
+  ["POST", "/users/{account_id}/manage/lifecycle/delete", 409],
+  ["POST", "/users/{account_id}/manage/lifecycle/disable", 409],
+  ["POST", "/users/{account_id}/manage/lifecycle/enable", 409],
+] as const) {
+  registerAllowance({
+    id: `user-management-account-id-pattern-trailing-newline ${method} ${path} ${status}`,
+    spec: SPEC,
+    method,
+    specPath: path,
+    status,
+    reason: "AccountId.pattern ends in a newline in the published document, so no account id can match it.",
+    accepts: accountIdPatternDefect,
+  });
+}
+
 export const cases: ContractCase[] = [
   c("every privilege", "GET", BASE, 200, (t) => t.admin(manage(plainManaged(t)))),
   c("privileges of an IdP-provisioned account", "GET", BASE, 200, (t) =>
@@ -65,8 +93,15 @@ export const cases: ContractCase[] = [
   c("update the profile, then put it back", "PATCH", `${BASE}/profile`, 200, async (t) => {
     const a = plainManaged(t);
     const before = { name: a.displayName, extended_profile: { job_title: a.title ?? "" } };
-    const res = await t.admin(`${manage(a)}/profile`, json("PATCH", { name: "Contract Name", extended_profile: { job_title: "QA" } }));
-    s(t).updateProfile(a.accountId, { displayName: before.name, title: before.extended_profile.job_title || null }, "contract");
+    const res = await t.admin(
+      `${manage(a)}/profile`,
+      json("PATCH", { name: "Contract Name", extended_profile: { job_title: "QA" } }),
+    );
+    s(t).updateProfile(
+      a.accountId,
+      { displayName: before.name, title: before.extended_profile.job_title || null },
+      "contract",
+    );
     return res;
   }),
   c("nickname too long", "PATCH", `${BASE}/profile`, 400, (t) =>

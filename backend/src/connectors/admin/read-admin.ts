@@ -133,10 +133,7 @@ function explain(what: string, scope: string, consequence: string) {
 }
 
 /** Reads the Admin section for `opts.orgId` through `ctx.transport`. */
-export async function readAdmin(
-  ctx: ReaderContext,
-  opts: { orgId: string },
-): Promise<ReaderResult<AdminSection>> {
+export async function readAdmin(ctx: ReaderContext, opts: { orgId: string }): Promise<ReaderResult<AdminSection>> {
   const orgPath = `/v2/orgs/${encodeURIComponent(opts.orgId)}`;
   const org = await readOrg(ctx, opts.orgId);
   const tracker = new PartialTracker();

@@ -108,7 +108,10 @@ export function fromV2Permission(spaceId: string, p: V2Permission): ConfluencePe
 }
 
 /** A space from v2 `GET /spaces`, with the anonymous / unlicensed flags v1 stated for it. */
-export function toSpace(s: V2Space, access: { anonymousAccess: boolean; unlicensedAccess: boolean }): ConfluenceSpaceRow {
+export function toSpace(
+  s: V2Space,
+  access: { anonymousAccess: boolean; unlicensedAccess: boolean },
+): ConfluenceSpaceRow {
   const key = requireId(s.key, "Confluence space", "key");
   return {
     id: String(requireId(s.id, "Confluence space", "id")),

@@ -15,13 +15,25 @@ export type AdminContext = Context<SimEnv>;
  * Both generations share the `{"errors":[{id,status,code,title,detail}]}` body (v1 `Errors.ApplicationErrors.Model`
  * with `ADMIN-…` codes, v2 `Errors` with `ADMIN-UAM-…` codes); only 401/429 from the gateway are `ProxyError`.
  */
-export function adminError(c: AdminContext, status: ContentfulStatusCode, code: string, title: string, detail?: string) {
+export function adminError(
+  c: AdminContext,
+  status: ContentfulStatusCode,
+  code: string,
+  title: string,
+  detail?: string,
+) {
   return adminV2Error(c, status, code, title, detail);
 }
 
 /** v1 `Error.OrgNotFound` (`ADMIN-404-2`). */
 export function v1OrgNotFound(c: AdminContext) {
-  return adminError(c, 404, "ADMIN-404-2", "Organization not found", "The organization does not exist or the API key cannot access it.");
+  return adminError(
+    c,
+    404,
+    "ADMIN-404-2",
+    "Organization not found",
+    "The organization does not exist or the API key cannot access it.",
+  );
 }
 
 /** v2 organization not found (`ADMIN-UAM-404-2`). */
@@ -106,7 +118,10 @@ export function urlWith(c: AdminContext, params: Record<string, string | undefin
 export function queryList(c: AdminContext, name: string): string[] | undefined {
   const raw = c.req.queries(name);
   if (!raw || raw.length === 0) return undefined;
-  return raw.flatMap((v) => v.split(",")).map((v) => v.trim()).filter((v) => v.length > 0);
+  return raw
+    .flatMap((v) => v.split(","))
+    .map((v) => v.trim())
+    .filter((v) => v.length > 0);
 }
 
 /** A boolean query parameter: `true`/`false`, else undefined. */
@@ -126,7 +141,11 @@ export function encodeQueryCursor(tag: string, offset: number, query: unknown): 
 /** Decodes a cursor made by `encodeQueryCursor` for the same tag; null when it is foreign or malformed. */
 export function decodeQueryCursor(tag: string, cursor: string): { offset: number; query: unknown } | null {
   try {
-    const parsed = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as { t?: unknown; o?: unknown; q?: unknown };
+    const parsed = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as {
+      t?: unknown;
+      o?: unknown;
+      q?: unknown;
+    };
     if (parsed.t !== tag || typeof parsed.o !== "number" || !Number.isInteger(parsed.o) || parsed.o < 0) return null;
     return { offset: parsed.o, query: parsed.q };
   } catch {

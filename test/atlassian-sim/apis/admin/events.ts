@@ -63,7 +63,13 @@ function eventModel(c: AdminContext, state: SimState, e: AuditEvent, stream: boo
     e.product === "admin" || !site
       ? [{ id: t.org.id, type: "organizations", attributes: { name: t.org.name } }]
       : e.product === "bitbucket"
-        ? [{ id: t.bitbucket.workspace.uuid, type: "bitbucket-workspaces", attributes: { name: t.bitbucket.workspace.slug } }]
+        ? [
+            {
+              id: t.bitbucket.workspace.uuid,
+              type: "bitbucket-workspaces",
+              attributes: { name: t.bitbucket.workspace.slug },
+            },
+          ]
         : [{ id: site.cloudId, type: "sites", attributes: { siteHostName: site.host } }];
   return {
     id: e.id,
@@ -100,7 +106,13 @@ function timeRange(c: AdminContext): { from: number; to: number } | false {
 }
 
 function badTime(c: AdminContext) {
-  return adminError(c, 400, "ADMIN-400-3", "Invalid time date", "`from` and `to` are UNIX epoch times in milliseconds.");
+  return adminError(
+    c,
+    400,
+    "ADMIN-400-3",
+    "Invalid time date",
+    "`from` and `to` are UNIX epoch times in milliseconds.",
+  );
 }
 
 function badCursor(c: AdminContext) {
@@ -111,7 +123,13 @@ function badCursor(c: AdminContext) {
  * Collects up to `limit` matching events walking the log (oldest-first array, append-only, so indexes are stable)
  * from `start` in direction `step`; returns them and the index to continue from, or null when nothing matches after.
  */
-function walk(events: readonly AuditEvent[], start: number, step: 1 | -1, limit: number, match: (e: AuditEvent) => boolean) {
+function walk(
+  events: readonly AuditEvent[],
+  start: number,
+  step: 1 | -1,
+  limit: number,
+  match: (e: AuditEvent) => boolean,
+) {
   const out: AuditEvent[] = [];
   let i = step === 1 ? start : start - 1;
   for (; i >= 0 && i < events.length; i += step) {
@@ -134,7 +152,13 @@ export function eventsRoutes(): Hono<SimEnv> {
       if (!range) return badTime(c);
       const products = queryList(c, "product");
       if (products?.some((p) => !(PRODUCTS as readonly string[]).includes(p))) {
-        return adminError(c, 400, "ADMIN-400-19", "Invalid request syntax", `\`product\` must be one of ${PRODUCTS.join(", ")}.`);
+        return adminError(
+          c,
+          400,
+          "ADMIN-400-19",
+          "Invalid request syntax",
+          `\`product\` must be one of ${PRODUCTS.join(", ")}.`,
+        );
       }
       const limit = clampPageSize(c.req.query("limit"), 30, 500);
       const events = state.tenant.events;
@@ -156,7 +180,13 @@ export function eventsRoutes(): Hono<SimEnv> {
         if (ips || location) return false;
         if (q) {
           const actor = state.accountsById.get(e.actorAccountId);
-          const hay = [e.action, e.actorAccountId, actor?.displayName, actor?.email, ...e.targets.flatMap((x) => [x.id, x.name])];
+          const hay = [
+            e.action,
+            e.actorAccountId,
+            actor?.displayName,
+            actor?.email,
+            ...e.targets.flatMap((x) => [x.id, x.name]),
+          ];
           if (!hay.some((h) => h?.toLowerCase().includes(q))) return false;
         }
         return true;

@@ -96,7 +96,8 @@ export function deleteRefusal(g: SimGroup, assignments: ResourceAssignment[]): {
   const grantsAdmin = assignments.some(
     (a) => a.roles.has("atlassian/admin") || a.roles.has("atlassian/site-admin") || a.roles.has("atlassian/org-admin"),
   );
-  if (grantsAdmin) return { code: "ADMIN-403-7", detail: "This group grants admin access to a product and can't be deleted." };
+  if (grantsAdmin)
+    return { code: "ADMIN-403-7", detail: "This group grants admin access to a product and can't be deleted." };
   return null;
 }
 
@@ -192,7 +193,13 @@ export function groupsV2Routes(): Hono<SimEnv> {
   app.get(
     `${base}/groups`,
     v2Directory((c, state, dir) => {
-      const paging = resolvePaging("groups-list", c.req.query("cursor"), c.req.query("limit"), groupQueryFromSearchParams(c), 20);
+      const paging = resolvePaging(
+        "groups-list",
+        c.req.query("cursor"),
+        c.req.query("limit"),
+        groupQueryFromSearchParams(c),
+        20,
+      );
       if (!paging) return v2BadRequest(c, "cursor: invalid cursor");
       const parsed = parseGroupQuery(paging.query);
       if (!parsed.ok) return v2BadRequest(c, parsed.error);
@@ -251,7 +258,12 @@ export function groupsV2Routes(): Hono<SimEnv> {
       const tag = `group-role-assignments:${groupId}`;
       const paging = resolvePaging(tag, c.req.query("cursor"), c.req.query("limit"), raw, 20);
       if (!paging) return v2BadRequest(c, "cursor: invalid cursor");
-      const f = paging.query as { directoryIds?: string[]; resourceOwners?: string[]; resourceIds?: string[]; roleIds?: string[] };
+      const f = paging.query as {
+        directoryIds?: string[];
+        resourceOwners?: string[];
+        resourceIds?: string[];
+        roleIds?: string[];
+      };
       const assignments = new RoleIndex(state)
         .groupAssignments(groupId)
         .filter((r) => assignmentMatches(r, f))
@@ -281,7 +293,12 @@ export function groupsV2Routes(): Hono<SimEnv> {
         return v2BadRequest(c, "description: must be a string");
       }
       try {
-        const g = state.createGroup(name, typeof body.description === "string" ? body.description : "", "admin", keyOwner(state));
+        const g = state.createGroup(
+          name,
+          typeof body.description === "string" ? body.description : "",
+          "admin",
+          keyOwner(state),
+        );
         return c.json(directoryGroup(state, g, new RoleIndex(state), new Set()), 201);
       } catch (e) {
         if (e instanceof SimConflict && e.kind === "exists") {
@@ -317,13 +334,25 @@ export function groupsV2Routes(): Hono<SimEnv> {
       const account = state.accountsById.get(accountId);
       if (!account || !inDirectory(state, account)) return v2NotFound(c, "user", accountId);
       if (g.source === "scim") {
-        return adminError(c, 403, "ADMIN-UAM-403-1", "Forbidden", "You can’t add a user to a group synced from an identity provider.");
+        return adminError(
+          c,
+          403,
+          "ADMIN-UAM-403-1",
+          "Forbidden",
+          "You can’t add a user to a group synced from an identity provider.",
+        );
       }
       if (state.groupsOfAccount.get(accountId)?.has(groupId)) {
         return adminError(c, 409, "ADMIN-UAM-409-2", "Resource Conflicts", "The user is already in the group.");
       }
       if (seatLimitExceeded(state, g, accountId)) {
-        return adminError(c, 409, "ADMIN-UAM-409-3", "Product License Limit Exceeded", "You’ve exceeded your user limit for Jira.");
+        return adminError(
+          c,
+          409,
+          "ADMIN-UAM-409-3",
+          "Product License Limit Exceeded",
+          "You’ve exceeded your user limit for Jira.",
+        );
       }
       state.addMember(groupId, accountId, keyOwner(state));
       return c.body(null, 204);
@@ -341,7 +370,13 @@ export function groupsV2Routes(): Hono<SimEnv> {
         return v2NotFound(c, "user", accountId);
       }
       if (g.source === "scim") {
-        return adminError(c, 403, "ADMIN-UAM-403-1", "Forbidden", "You can’t remove a user from a group synced from an identity provider.");
+        return adminError(
+          c,
+          403,
+          "ADMIN-UAM-403-1",
+          "Forbidden",
+          "You can’t remove a user from a group synced from an identity provider.",
+        );
       }
       state.removeMember(groupId, accountId, keyOwner(state));
       return c.body(null, 204);

@@ -5,6 +5,8 @@
  * document the status of a removed Admin endpoint, and 410 is what it answers for the endpoints it removed from
  * Bitbucket Cloud (CHANGE-2770); `SimContext.adminV1Legacy = "not-found"` makes them 404 instead (VERIFY against a
  * live org), and `"served"` serves them as the 2026-07-22 specification describes, over the same state as v2.
+ * The 410 body is the v1 `{errors:[…]}` shape; its code `ADMIN-410-1` is the simulator's own (the published code
+ * list has no 410).
  */
 import { Hono } from "hono";
 import { z } from "zod";
@@ -25,12 +27,24 @@ function legacy(handler: LegacyHandler) {
   return (c: AdminContext) => {
     const sim = c.get("sim");
     if (sim.adminV1Legacy === "gone") {
-      return adminError(c, 410, "ADMIN-410-1", "Gone", "This API was removed on June 30, 2026. Use the v2 API instead.");
+      return adminError(
+        c,
+        410,
+        "ADMIN-410-1",
+        "Gone",
+        "This API was removed on June 30, 2026. Use the v2 API instead.",
+      );
     }
     if (sim.adminV1Legacy === "not-found") return adminError(c, 404, "ADMIN-404-1", "Unknown resource");
     // Every legacy operation documents 403 `ADMIN-403-3` ("Not allowed to manage the org").
     if (!seesOrg(c, c.req.param("orgId"))) {
-      return adminError(c, 403, "ADMIN-403-3", "Not allowed to manage the org", "The API key cannot manage this organization.");
+      return adminError(
+        c,
+        403,
+        "ADMIN-403-3",
+        "Not allowed to manage the org",
+        "The API key cannot manage this organization.",
+      );
     }
     return handler(c, sim.state);
   };
@@ -125,7 +139,8 @@ export function legacyV1Routes(): Hono<SimEnv> {
         if (!matchesFilter(domain, f.emailDomains) || !matchesFilter(local, f.emailUsernames)) return false;
         if (f.namesOrNicknames) {
           const nick = nicknameOf(state, a);
-          if (!matchesFilter(a.displayName, f.namesOrNicknames) && !matchesFilter(nick, f.namesOrNicknames)) return false;
+          if (!matchesFilter(a.displayName, f.namesOrNicknames) && !matchesFilter(nick, f.namesOrNicknames))
+            return false;
         }
         return true;
       });
@@ -134,7 +149,8 @@ export function legacyV1Routes(): Hono<SimEnv> {
       const expand = new Set(f.expand ?? []);
       return c.json({
         data: page.map((a) => publicUser(state, a, expand)),
-        links: end < users.length ? { next: encodeQueryCursor("v1-users-search", end, { ...f, limit: req.limit }) } : {},
+        links:
+          end < users.length ? { next: encodeQueryCursor("v1-users-search", end, { ...f, limit: req.limit }) } : {},
       });
     }),
   );
@@ -161,13 +177,16 @@ export function legacyV1Routes(): Hono<SimEnv> {
           description: g.description,
           ...(roles
             ? {
-                roleAssignments: roles.groupAssignments(g.groupId).flatMap((r) =>
-                  [...r.roles.keys()].map((roleId) => ({ principalId: g.groupId, resourceId: r.resourceId, roleId })),
-                ),
+                roleAssignments: roles
+                  .groupAssignments(g.groupId)
+                  .flatMap((r) =>
+                    [...r.roles.keys()].map((roleId) => ({ principalId: g.groupId, resourceId: r.resourceId, roleId })),
+                  ),
               }
             : {}),
         })),
-        links: end < groups.length ? { next: encodeQueryCursor("v1-groups-search", end, { ...f, limit: req.limit }) } : {},
+        links:
+          end < groups.length ? { next: encodeQueryCursor("v1-groups-search", end, { ...f, limit: req.limit }) } : {},
       });
     }),
   );
@@ -196,7 +215,9 @@ export function legacyV1Routes(): Hono<SimEnv> {
       const a = userOr404(c, state);
       if (a instanceof Response) return a;
       if (a.suspended) state.restore(a.accountId, keyOwner(state));
-      return c.json({ message: `User ${a.accountId}'s access is successfully restored in the organization directory.` });
+      return c.json({
+        message: `User ${a.accountId}'s access is successfully restored in the organization directory.`,
+      });
     }),
   );
 
@@ -221,7 +242,12 @@ export function legacyV1Routes(): Hono<SimEnv> {
       if (name === "") return invalidBody(c, "`name` is required.");
       // "The creation of new groups using existing group names is not permitted."
       if (state.groupsByName.has(name.toLowerCase())) return invalidBody(c, `A group named ${name} already exists.`);
-      const g = state.createGroup(name, typeof body?.description === "string" ? body.description : "", "admin", keyOwner(state));
+      const g = state.createGroup(
+        name,
+        typeof body?.description === "string" ? body.description : "",
+        "admin",
+        keyOwner(state),
+      );
       return c.json({ groupId: g.groupId, message: `Group ${name} was created.` });
     }),
   );
@@ -243,7 +269,13 @@ export function legacyV1Routes(): Hono<SimEnv> {
       if (refusal) return adminError(c, 403, refusal.code, "Forbidden", refusal.detail);
       // "Groups cannot be deleted if it contains users, unless `forceIfNotEmpty=true` is provided."
       if (g.members.length > 0 && c.req.query("forceIfNotEmpty") !== "true") {
-        return adminError(c, 409, "ADMIN-409-5", "Group not empty", "Pass forceIfNotEmpty=true to delete a group with members.");
+        return adminError(
+          c,
+          409,
+          "ADMIN-409-5",
+          "Group not empty",
+          "Pass forceIfNotEmpty=true to delete a group with members.",
+        );
       }
       state.deleteGroup(g.groupId, keyOwner(state));
       return c.json({ message: `Group ${g.name} was deleted.` });
@@ -262,13 +294,25 @@ export function legacyV1Routes(): Hono<SimEnv> {
         return adminError(c, 404, "ADMIN-404-8", "User not found", `We couldn’t find the user ${accountId}.`);
       }
       if (g.source === "scim") {
-        return adminError(c, 403, "ADMIN-403-5", "Not allowed to manage the group", "This group is synced through SCIM.");
+        return adminError(
+          c,
+          403,
+          "ADMIN-403-5",
+          "Not allowed to manage the group",
+          "This group is synced through SCIM.",
+        );
       }
       if (state.groupsOfAccount.get(accountId)?.has(g.groupId)) {
         return adminError(c, 409, "ADMIN-409-28", "Conflict", "The user is already a member of the group.");
       }
       if (seatLimitExceeded(state, g, accountId)) {
-        return adminError(c, 409, "ADMIN-409-3", "License limit exceeded", "The group grants a product whose licence is full.");
+        return adminError(
+          c,
+          409,
+          "ADMIN-409-3",
+          "License limit exceeded",
+          "The group grants a product whose licence is full.",
+        );
       }
       state.addMember(g.groupId, accountId, keyOwner(state));
       return c.json({ message: `User ${accountId} was added to group ${g.name}.` });
@@ -285,7 +329,13 @@ export function legacyV1Routes(): Hono<SimEnv> {
         return adminError(c, 404, "ADMIN-404-8", "User not found", `We couldn’t find the user ${accountId}.`);
       }
       if (g.source === "scim") {
-        return adminError(c, 403, "ADMIN-403-5", "Not allowed to manage the group", "This group is synced through SCIM.");
+        return adminError(
+          c,
+          403,
+          "ADMIN-403-5",
+          "Not allowed to manage the group",
+          "This group is synced through SCIM.",
+        );
       }
       if (!state.groupsOfAccount.get(accountId)?.has(g.groupId)) {
         return adminError(c, 409, "ADMIN-409-28", "Conflict", "The user is not a member of the group.");

@@ -20,7 +20,11 @@ import { resourceForProduct } from "./roles.js";
 export const V1_USERS_PAGE_SIZE = 100;
 
 /** Admin v1 product names (`Product.name`). */
-const PRODUCT_NAMES: Record<string, string> = { "jira-software": "Jira", confluence: "Confluence", bitbucket: "Bitbucket" };
+const PRODUCT_NAMES: Record<string, string> = {
+  "jira-software": "Jira",
+  confluence: "Confluence",
+  bitbucket: "Bitbucket",
+};
 
 function orgModel(c: AdminContext, state: SimState) {
   const base = `${adminBase(c)}/v1/orgs/${state.tenant.org.id}`;
@@ -113,7 +117,7 @@ function roleAssignment(assign: boolean) {
       return adminError(c, 404, "ADMIN-UAM-404-2", "Organization not found", "We couldn’t find the organization.");
     }
     const body = await jsonBody(c);
-    if (!body || body.role !== "atlassian/org-admin") {
+    if (body?.role !== "atlassian/org-admin") {
       return adminError(c, 400, "ADMIN-UAM-400-1", "Bad Request", "`role` must be `atlassian/org-admin`.");
     }
     const userId = c.req.param("userId") ?? "";

@@ -146,7 +146,8 @@ export class RoleIndex {
         this.grant(g, jiraId, "jira", "atlassian/user", jira?.defaultGroups.includes(g) ?? false);
       }
       for (const g of t.jira.adminGroups) this.grant(g, jiraId, "jira", "atlassian/admin", false);
-      for (const g of state.confluenceAccessGroupIds()) this.grant(g, confluenceId, "confluence", "atlassian/user", false);
+      for (const g of state.confluenceAccessGroupIds())
+        this.grant(g, confluenceId, "confluence", "atlassian/user", false);
       for (const g of t.confluence.adminGroups) this.grant(g, confluenceId, "confluence", "atlassian/admin", false);
       for (const g of new Set([...t.jira.siteAdminGroups, ...t.confluence.siteAdminGroups])) {
         this.siteAdminGroups.add(g);

@@ -6,14 +6,7 @@
 import { z } from "zod";
 import type { SimState } from "../../state.js";
 import type { SimAccount } from "../../tenant/model.js";
-import {
-  inDirectory,
-  listedInV2,
-  membershipStatusOf,
-  mfaEnabledOf,
-  nicknameOf,
-  statusOf,
-} from "./accounts.js";
+import { inDirectory, listedInV2, membershipStatusOf, mfaEnabledOf, nicknameOf, statusOf } from "./accounts.js";
 import { type AdminContext, type DirectoryScope, queryBool, queryList } from "./common.js";
 import { assignmentMatches, ROLE_IDS, type RoleIndex } from "./roles.js";
 
@@ -37,7 +30,10 @@ const userQuerySchema = z
     membershipStatus: z.array(z.enum(MEMBERSHIP_STATUS)).max(3).optional(),
     mfaEnabled: z.boolean().optional(),
     resourceIds: z.array(z.string()).max(20).optional(),
-    roleIds: z.array(z.enum(ROLE_IDS as [string, ...string[]])).max(10).optional(),
+    roleIds: z
+      .array(z.enum(ROLE_IDS as [string, ...string[]]))
+      .max(10)
+      .optional(),
     searchTerm: z.string().optional(),
     sortBy: z
       .array(z.object({ field: z.literal("nick_name"), direction: z.enum(["asc", "desc"]) }))
@@ -59,7 +55,9 @@ function withoutNulls(raw: Record<string, unknown>): Record<string, unknown> {
 }
 
 /** Validates a user query; the error names the offending field, as the 400 `detail` does. */
-export function parseUserQuery(raw: Record<string, unknown>): { ok: true; query: UserQuery } | { ok: false; error: string } {
+export function parseUserQuery(
+  raw: Record<string, unknown>,
+): { ok: true; query: UserQuery } | { ok: false; error: string } {
   const { cursor: _cursor, limit: _limit, ...rest } = raw;
   const result = userQuerySchema.safeParse(withoutNulls(rest));
   if (result.success) return { ok: true, query: result.data };
@@ -130,8 +128,7 @@ export function matchUsers(state: SimState, dir: DirectoryScope, q: UserQuery, r
   const emails = q.emails ? new Set(q.emails.map((e) => e.toLowerCase())) : undefined;
   const domains = q.emailDomains ? new Set(q.emailDomains.map((d) => d.replace(/^@/, "").toLowerCase())) : undefined;
   const term = q.searchTerm?.toLowerCase();
-  const roleFilter =
-    q.resourceIds || q.roleIds ? { resourceIds: q.resourceIds, roleIds: q.roleIds } : undefined;
+  const roleFilter = q.resourceIds || q.roleIds ? { resourceIds: q.resourceIds, roleIds: q.roleIds } : undefined;
 
   const out = state.tenant.accounts.filter((a) => {
     if (memberOnly ? !inDirectory(state, a) : !listedInV2(state, a)) return false;

@@ -32,8 +32,8 @@ import {
   v2NotFound,
   v2Org,
 } from "./common.js";
-import { matchUsers, parseUserQuery, type UserExpand, userQueryFromSearchParams } from "./user-query.js";
 import { assignmentMatches, type ResourceAssignment, RoleIndex, resourceForProduct } from "./roles.js";
+import { matchUsers, parseUserQuery, type UserExpand, userQueryFromSearchParams } from "./user-query.js";
 
 /** v2 page caps: `limit` 1–100 (searches default to 50, lists to 20). */
 export const V2_MAX_LIMIT = 100;
@@ -44,7 +44,13 @@ export function keyOwner(state: SimState): string {
 }
 
 /** A v2 page of `items[offset…]`: `links` hold cursors (`LinkPageCursor`) that carry the query and page size. */
-export function v2Page<T>(items: readonly T[], tag: string, offset: number, limit: number, query: Record<string, unknown>) {
+export function v2Page<T>(
+  items: readonly T[],
+  tag: string,
+  offset: number,
+  limit: number,
+  query: Record<string, unknown>,
+) {
   const cursor = (o: number) => encodeQueryCursor(tag, o, { ...query, limit });
   const end = offset + limit;
   return {
@@ -70,16 +76,16 @@ export function resolvePaging(
 ): { offset: number; limit: number; query: Record<string, unknown> } | null {
   if (typeof cursor === "string" && cursor !== "") {
     const decoded = decodeQueryCursor(tag, cursor);
-    if (!decoded || !decoded.query || typeof decoded.query !== "object") return null;
+    if (!decoded?.query || typeof decoded.query !== "object") return null;
     const carried = decoded.query as Record<string, unknown>;
-    const limit = clampPageSize(
-      (rawLimit ?? carried.limit) as string | number | undefined,
-      defaultLimit,
-      V2_MAX_LIMIT,
-    );
+    const limit = clampPageSize((rawLimit ?? carried.limit) as string | number | undefined, defaultLimit, V2_MAX_LIMIT);
     return { offset: decoded.offset, limit, query: carried };
   }
-  return { offset: 0, limit: clampPageSize(rawLimit as string | number | undefined, defaultLimit, V2_MAX_LIMIT), query };
+  return {
+    offset: 0,
+    limit: clampPageSize(rawLimit as string | number | undefined, defaultLimit, V2_MAX_LIMIT),
+    query,
+  };
 }
 
 /** The fields every v2 user shape shares (`MultiDirectoryUser`, `MultiDirectoryUserDetailsData`). */
@@ -128,7 +134,9 @@ export function directoryUser(state: SimState, a: SimAccount, expand: ReadonlySe
     // `MultiDirectoryUserGroup.id` is the group's identity ARI (spec example `ari:cloud:identity::group/<id>`).
     out.groups = state.groupIdsOf(a.accountId).flatMap((id) => {
       const g = state.groupsById.get(id);
-      return g ? [{ id: `ari:cloud:identity::group/${g.groupId}`, name: g.name, description: g.description || null }] : [];
+      return g
+        ? [{ id: `ari:cloud:identity::group/${g.groupId}`, name: g.name, description: g.description || null }]
+        : [];
     });
   }
   return out;
@@ -290,11 +298,23 @@ export function usersV2Routes(): Hono<SimEnv> {
       }
       const caps: Record<string, number> = { directoryIds: 10, resourceOwners: 10, resourceIds: 20, roleIds: 10 };
       for (const [name, cap] of Object.entries(caps)) {
-        if (((raw[name] as string[] | undefined)?.length ?? 0) > cap) return v2BadRequest(c, `${name}: at most ${cap} items`);
+        if (((raw[name] as string[] | undefined)?.length ?? 0) > cap)
+          return v2BadRequest(c, `${name}: at most ${cap} items`);
       }
-      const paging = resolvePaging(`role-assignments:${accountId}`, c.req.query("cursor"), c.req.query("limit"), raw, 20);
+      const paging = resolvePaging(
+        `role-assignments:${accountId}`,
+        c.req.query("cursor"),
+        c.req.query("limit"),
+        raw,
+        20,
+      );
       if (!paging) return v2BadRequest(c, "cursor: invalid cursor");
-      const f = paging.query as { directoryIds?: string[]; resourceOwners?: string[]; resourceIds?: string[]; roleIds?: string[] };
+      const f = paging.query as {
+        directoryIds?: string[];
+        resourceOwners?: string[];
+        resourceIds?: string[];
+        roleIds?: string[];
+      };
       const assignments = new RoleIndex(state)
         .userAssignments(a)
         .filter((r) => assignmentMatches(r, f))
@@ -333,7 +353,13 @@ export function usersV2Routes(): Hono<SimEnv> {
       const a = directoryMember(c, state, dir);
       if (a instanceof Response) return a;
       if (state.tenant.orgAdmins.length === 1 && state.tenant.orgAdmins[0] === a.accountId) {
-        return adminError(c, 403, "ADMIN-UAM-403-1", "Forbidden", "The organization's last org admin can't be removed.");
+        return adminError(
+          c,
+          403,
+          "ADMIN-UAM-403-1",
+          "Forbidden",
+          "The organization's last org admin can't be removed.",
+        );
       }
       state.removeFromOrg(a.accountId, keyOwner(state));
       return c.body(null, 204);

@@ -97,7 +97,8 @@ export function workspacesRoutes(): Hono<SimEnv> {
       return applicationError(c, 404, "ADMIN-404-2", "Organization not found", "We couldn’t find the organization.");
     }
     const body = await jsonBody(c);
-    if (!body) return applicationError(c, 400, "ADMIN-400-4", "Invalid resource", "The request body is not valid JSON.");
+    if (!body)
+      return applicationError(c, 400, "ADMIN-400-4", "Invalid resource", "The request body is not valid JSON.");
     let request = body;
     let offset = 0;
     if (typeof body.cursor === "string" && body.cursor !== "") {
@@ -106,7 +107,7 @@ export function workspacesRoutes(): Hono<SimEnv> {
         return applicationError(c, 400, "ADMIN-400-4", "Invalid resource", "A cursor must be sent alone.");
       }
       const decoded = decodeQueryCursor("workspaces", body.cursor);
-      if (!decoded || !decoded.query || typeof decoded.query !== "object") {
+      if (!decoded?.query || typeof decoded.query !== "object") {
         return applicationError(c, 400, "ADMIN-400-4", "Invalid resource", "The cursor is not valid.");
       }
       request = decoded.query as Record<string, unknown>;

@@ -112,7 +112,8 @@ function readProfilePatch(
     if (typeof value !== "string") return found.push({ field, key: "type" });
     if (CONTROL.test(value)) return found.push({ field, key: "validCharacters" });
     if (max !== undefined && value.length > max) return found.push({ field, key: "maxLength" });
-    if ((field === "name" || field === "nickname") && value.trim() === "") return found.push({ field, key: "minLength" });
+    if ((field === "name" || field === "nickname") && value.trim() === "")
+      return found.push({ field, key: "minLength" });
     changes.set(field, value);
   };
   take("name", body.name, 100);
@@ -260,7 +261,12 @@ export function userManagementApi(): Hono<SimEnv> {
       const refused = forbiddenAction(c, privilegeRule(state, a, "lifecycle.enablement") as Rule);
       if (refused) return refused;
       if (a.status === "closed") {
-        return lifecycleConflict(c, a, "ACCOUNT_CLOSED", "The account is deleted; cancel the deletion before reactivating it.");
+        return lifecycleConflict(
+          c,
+          a,
+          "ACCOUNT_CLOSED",
+          "The account is deleted; cancel the deletion before reactivating it.",
+        );
       }
       if (a.status !== "active") state.setAccountActive(a.accountId, true, keyOwner(state));
       return c.body(null, 204);

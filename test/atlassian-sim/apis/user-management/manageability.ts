@@ -117,14 +117,23 @@ export function apiTokensOf(state: SimState, a: SimAccount): ApiToken[] {
     const d = h(`token:${a.accountId}:${i}`);
     const id = `${d.slice(0, 8)}-${d.slice(8, 12)}-${d.slice(12, 16)}-${d.slice(16, 20)}-${d.slice(20, 32)}`;
     if (state.revokedApiTokens.has(id)) continue;
-    const created = now - (30 + (Number.parseInt(d.slice(32, 36), 16) % 700)) * DAY_MS - (Number.parseInt(d.slice(44, 50), 16) % DAY_MS);
+    const created =
+      now -
+      (30 + (Number.parseInt(d.slice(32, 36), 16) % 700)) * DAY_MS -
+      (Number.parseInt(d.slice(44, 50), 16) % DAY_MS);
     const used = Number.parseInt(d.slice(36, 38), 16) % 3 !== 0;
     out.push({
       id,
       label: TOKEN_LABELS[Number.parseInt(d.slice(38, 40), 16) % TOKEN_LABELS.length] ?? "API token",
       createdAt: new Date(created).toISOString(),
       expiry: new Date(created + 365 * DAY_MS).toISOString(),
-      ...(used ? { lastAccess: new Date(Math.min(now, created + (Number.parseInt(d.slice(40, 44), 16) % 300) * DAY_MS)).toISOString() } : {}),
+      ...(used
+        ? {
+            lastAccess: new Date(
+              Math.min(now, created + (Number.parseInt(d.slice(40, 44), 16) % 300) * DAY_MS),
+            ).toISOString(),
+          }
+        : {}),
     });
   }
   return out;
