@@ -19,7 +19,7 @@ function expected(t: TestSim) {
   // v2 lists Atlassian accounts (directory members, and managed accounts in none); v1 lists managed accounts.
   const listed = tenant.accounts.filter((a) => a.accountType === "atlassian" || a.managed);
   const v2Visible = new Set(tenant.accounts.filter((a) => a.accountType === "atlassian").map((a) => a.accountId));
-  const workspaces = tenant.sites.flatMap((s) =>
+  const workspaces: Array<{ name: string; type: string; url: string }> = tenant.sites.flatMap((s) =>
     s.products.map((p) => ({ name: s.name, type: p, url: `https://${s.host}` })),
   );
   const ws = tenant.bitbucket.workspace;

@@ -9,6 +9,8 @@
  * Bitbucket access; a grant or group membership names only accounts that are Bitbucket users (have a uuid); the
  * member consumer sees public repositories and those it has a level on, and the projects holding them.
  */
+
+import { Secret } from "@accessmap/backend/config/secret";
 import { BitbucketTokenProvider } from "@accessmap/backend/connectors/bitbucket/oauth";
 import {
   type BitbucketShape,
@@ -17,12 +19,13 @@ import {
   NO_PERMISSIONS_REASON,
   readBitbucket,
 } from "@accessmap/backend/connectors/bitbucket/read-bitbucket";
-import { Secret } from "@accessmap/backend/config/secret";
 import { BitbucketSection } from "@accessmap/shared/snapshot/schema";
+import { OriginError } from "@accessmap/shared/transport/errors";
 import type { RawRequest, Send } from "@accessmap/shared/transport/transport";
 import { describe, expect, it } from "vitest";
 import { canSeeRepo, visibleProjectKeys, workspaceAccess } from "../atlassian-sim/apis/bitbucket/effective.js";
 import { HOST_PREFIXES } from "../atlassian-sim/app.js";
+import { FOREIGN_ORIGIN } from "../atlassian-sim/http/faults.js";
 import { computeGroundTruth, hasProductAccess } from "../atlassian-sim/tenant/ground-truth.js";
 import { ANONYMOUS } from "../atlassian-sim/tenant/model.js";
 import { makeTestSim, ORIGIN, type TestSim } from "../atlassian-sim/testing.js";
@@ -30,7 +33,12 @@ import { simSend, simTransport } from "../support/sim-transport.js";
 
 const set = (rows: readonly unknown[]) => new Set(rows.map((r) => JSON.stringify(r)));
 /** Rows as a set of canonical tuples: order-free, duplicates visible through the length check. */
-function expectSameSet<A, E>(actual: readonly A[], expected: readonly E[], a: (row: A) => unknown[], e: (row: E) => unknown[]) {
+function expectSameSet<A, E>(
+  actual: readonly A[],
+  expected: readonly E[],
+  a: (row: A) => unknown[],
+  e: (row: E) => unknown[],
+) {
   expect(set(actual.map(a))).toEqual(set(expected.map(e)));
   expect(actual).toHaveLength(set(actual.map(a)).size);
 }
@@ -44,7 +52,10 @@ function read(t: TestSim, opts: { limited?: boolean; send?: Send; skipBranchProt
   const transport = simTransport(t, "bitbucket", { limited: opts.limited, ...(opts.send ? { send: opts.send } : {}) });
   return readBitbucket(
     { transport },
-    { workspace: t.sim.state.tenant.bitbucket.workspace.slug, skipBranchProtection: opts.skipBranchProtection ?? false },
+    {
+      workspace: t.sim.state.tenant.bitbucket.workspace.slug,
+      skipBranchProtection: opts.skipBranchProtection ?? false,
+    },
   );
 }
 
@@ -75,7 +86,11 @@ function shapeOf(t: TestSim, visible?: { projects: Set<string>; repos: Set<strin
   };
 }
 
-function expectTenantListings(t: TestSim, section: BitbucketSection, visible?: { projects: Set<string>; repos: Set<string> }) {
+function expectTenantListings(
+  t: TestSim,
+  section: BitbucketSection,
+  visible?: { projects: Set<string>; repos: Set<string> },
+) {
   const bb = t.sim.state.tenant.bitbucket;
   const accounts = t.sim.state.accountsById;
   expect(section.workspace).toEqual({ uuid: bb.workspace.uuid, slug: bb.workspace.slug, name: bb.workspace.name });
@@ -211,7 +226,12 @@ describe("Bitbucket connector — admin consumer", () => {
     });
     // nandu-docs: delete (production and `main`), force on `main`, require_commits_behind 0: protected, none of
     // the six merge settings.
-    expect(bySlug.get("nandu-docs")).toEqual({ ...none, repoSlug: "nandu-docs", branch: "main", default_branch_protected: true });
+    expect(bySlug.get("nandu-docs")).toEqual({
+      ...none,
+      repoSlug: "nandu-docs",
+      branch: "main",
+      default_branch_protected: true,
+    });
     // vertex-sdk: passing builds (production 1, `main` 2), default reviewers (1), no changes requested, auto-merge;
     // require_commits_behind on hotfix/* does not apply.
     expect(bySlug.get("vertex-sdk")).toEqual({
@@ -281,9 +301,7 @@ describe("Bitbucket connector — fallback mode", () => {
     const pcCalls = t.sim.log.counts().filter((c) => c.route === PC_USERS_ROUTE);
     expect(pcCalls.reduce((n, c) => n + c.count, 0)).toBe(1);
     expect(t.sim.log.writeCount()).toBe(0);
-    expect(calls(t)).toBe(
-      minimumBitbucketCalls(shapeOf(t), { mode: "fallback", branchRestrictionsReadable: true }),
-    );
+    expect(calls(t)).toBe(minimumBitbucketCalls(shapeOf(t), { mode: "fallback", branchRestrictionsReadable: true }));
   });
 
   for (const size of ["S", "M"] as const) {
@@ -294,7 +312,9 @@ describe("Bitbucket connector — fallback mode", () => {
       const access = workspaceAccess(t.sim.state);
       const visible = {
         projects: visibleProjectKeys(access, t.sim.state, owner),
-        repos: new Set(t.sim.state.tenant.bitbucket.repos.filter((x) => canSeeRepo(access, owner, x)).map((x) => x.slug)),
+        repos: new Set(
+          t.sim.state.tenant.bitbucket.repos.filter((x) => canSeeRepo(access, owner, x)).map((x) => x.slug),
+        ),
       };
       expect(BitbucketSection.parse(r.section)).toBeTruthy();
       expect(r.section.permissionMode).toBe("fallback");
@@ -307,9 +327,7 @@ describe("Bitbucket connector — fallback mode", () => {
       expect(r.reasons.join("\n")).toMatch(/^groups: .*workspace admins/m);
       expect(r.reasons.join("\n")).toMatch(/^branch protection: .*repository:admin/m);
       expect(t.sim.log.writeCount()).toBe(0);
-      expect(calls(t)).toBe(
-        minimumBitbucketCalls(shapeOf(t, visible), { mode: "fallback", effectiveReadable: false }),
-      );
+      expect(calls(t)).toBe(minimumBitbucketCalls(shapeOf(t, visible), { mode: "fallback", effectiveReadable: false }));
     });
   }
 
@@ -331,7 +349,7 @@ describe("Bitbucket connector — fallback mode", () => {
 });
 
 describe("Bitbucket connector — OAuth token", () => {
-  it("a token that expires mid-run is refreshed once and the run completes with the same data", async () => {
+  it("a token that expires mid-run is refreshed and the run completes with the same data", async () => {
     const t = makeTestSim("M", 3);
     const consumer = t.sim.state.tenant.credentials.bitbucketAdminConsumer;
     const inner = simSend(t);
@@ -367,5 +385,20 @@ describe("Bitbucket connector — OAuth token", () => {
     expectTenantListings(t, r.section);
     expectExplicitGrants(t, r.section);
     expect(t.sim.log.writeCount()).toBe(0);
+  });
+});
+
+describe("Bitbucket connector — pagination safety", () => {
+  it("a `next` link to another origin fails the read and no request goes there", async () => {
+    const t = makeTestSim("M", 3);
+    t.sim.faults.rules = [{ api: "bitbucket", kind: "foreign-next" }];
+    const sent: RawRequest[] = [];
+    const inner = simSend(t);
+    const send: Send = async (req) => {
+      sent.push(req);
+      return inner(req);
+    };
+    await expect(read(t, { send })).rejects.toBeInstanceOf(OriginError);
+    expect(sent.some((s) => s.url.startsWith(FOREIGN_ORIGIN))).toBe(false);
   });
 });

@@ -118,7 +118,7 @@ function expectSameSection(actual: ConfluenceSection, expected: ConfluenceSectio
   for (const key of Object.keys(expected) as Array<keyof ConfluenceSection>) {
     const a = actual[key];
     const e = expected[key];
-    if (Array.isArray(e)) expect(asSet(a as unknown[]), key).toEqual(asSet(e));
+    if (Array.isArray(e)) expect(asSet(a as unknown[]), key).toEqual(asSet(e as unknown[]));
     else expect(a, key).toEqual(e);
   }
 }

@@ -109,7 +109,7 @@ export interface AccessEntry {
   resourceId: string;
   /** The native permission name. */
   permission: string;
-  /** Every path that grants it, sorted by description. */
+  /** Every path that grants it, sorted by description. The builder shares arrays between entries: read-only. */
   via: ViaPath[];
 }
 
@@ -118,6 +118,8 @@ export interface CorrelationReport {
   unmatchedIdentities: string[];
   /** Identities that match several accounts. */
   ambiguousIdentities: string[];
+  /** Accounts that several identities claim (none of them by account id): left unlinked, reported here. */
+  ambiguousAccounts?: string[];
   /** Accounts with product access and no identity (only when an identity source exists). */
   accountsWithoutIdentity: string[];
   /** Whether any identity source (SCIM or IdP file) was available. */

@@ -1,7 +1,7 @@
-import type { RawRequest, RawResponse } from "@accessmap/shared/transport/transport";
 import { reply, scriptedSend, testTransport, VirtualClock } from "@accessmap/shared/transport/test-kit";
-import { z } from "zod";
+import type { RawRequest, RawResponse } from "@accessmap/shared/transport/transport";
 import { describe, expect, it } from "vitest";
+import { z } from "zod";
 import { Secret } from "../../config/secret.js";
 import { BitbucketTokenProvider } from "./oauth.js";
 
@@ -29,7 +29,13 @@ function bitbucket(expiresIn = 3600, api: (req: RawRequest) => RawResponse = () 
 }
 
 function provider(send: ReturnType<typeof bitbucket>["send"], clock = new VirtualClock()) {
-  return new BitbucketTokenProvider({ tokenUrl: TOKEN_URL, key: "key", secret: new Secret("s3cret"), send, clock: clock.clock });
+  return new BitbucketTokenProvider({
+    tokenUrl: TOKEN_URL,
+    key: "key",
+    secret: new Secret("s3cret"),
+    send,
+    clock: clock.clock,
+  });
 }
 
 describe("BitbucketTokenProvider", () => {

@@ -24,13 +24,25 @@ interface Fake {
   members: unknown[];
   groups: unknown[];
   projects: Array<{ key: string; users: unknown[]; groups: unknown[] }>;
-  repos: Array<{ slug: string; project: string; main: string | null; users: unknown[]; groups: unknown[]; restrictions: unknown[] }>;
+  repos: Array<{
+    slug: string;
+    project: string;
+    main: string | null;
+    users: unknown[];
+    groups: unknown[];
+    restrictions: unknown[];
+  }>;
   effective: unknown[];
   /** Path fragments answered with this status. */
   refuse?: Array<[RegExp, number]>;
 }
 
-const u = (n: number) => ({ account_id: `acc-${n}`, uuid: `{u-${n}}`, display_name: `User ${n}`, nickname: `user${n}` });
+const u = (n: number) => ({
+  account_id: `acc-${n}`,
+  uuid: `{u-${n}}`,
+  display_name: `User ${n}`,
+  nickname: `user${n}`,
+});
 const userGrant = (n: number, permission: string) => ({ permission, user: u(n) });
 const groupGrant = (slug: string, permission: string) => ({ permission, group: { slug, name: slug } });
 
@@ -54,7 +66,13 @@ function fakeFake(overrides: Partial<Fake> = {}): Fake {
         groups: [groupGrant("admins", "admin")],
         restrictions: [
           { id: 1, kind: "push", branch_match_kind: "glob", pattern: "main", users: [], groups: [] },
-          { id: 2, kind: "require_approvals_to_merge", branch_match_kind: "branching_model", branch_type: "production", value: 2 },
+          {
+            id: 2,
+            kind: "require_approvals_to_merge",
+            branch_match_kind: "branching_model",
+            branch_type: "production",
+            value: 2,
+          },
         ],
       },
       { slug: "web", project: "WEB", main: "master", users: [], groups: [], restrictions: [] },
@@ -120,9 +138,10 @@ function serve(fake: Fake) {
         if (!p) return reply(404, { type: "error", error: { message: "no project" } });
         return paged(req, m[2] === "users" ? p.users : p.groups);
       }
-      m = /^\/2\.0\/repositories\/acme\/([^/]+)\/(permissions-config\/users|permissions-config\/groups|branch-restrictions)$/.exec(
-        path,
-      );
+      m =
+        /^\/2\.0\/repositories\/acme\/([^/]+)\/(permissions-config\/users|permissions-config\/groups|branch-restrictions)$/.exec(
+          path,
+        );
       if (m) {
         const r = fake.repos.find((x) => x.slug === m?.[1]);
         if (!r) return reply(404, { type: "error", error: { message: "no repo" } });
@@ -155,7 +174,10 @@ describe("readBitbucket — admin mode", () => {
     const fake = fakeFake();
     const { transport, send, count } = setup(fake);
     const events: ProgressEvent[] = [];
-    const r = await readBitbucket({ transport, progress: (e) => events.push(e) }, { workspace: "acme", skipBranchProtection: false });
+    const r = await readBitbucket(
+      { transport, progress: (e) => events.push(e) },
+      { workspace: "acme", skipBranchProtection: false },
+    );
 
     expect(BitbucketSection.parse(r.section)).toBeTruthy();
     expect(r.reasons).toEqual([]);
@@ -189,7 +211,12 @@ describe("readBitbucket — admin mode", () => {
       { repoSlug: "api", principalType: "group", principalId: "admins", permission: "admin", source: "explicit" },
     ]);
     expect(r.section.branchProtection).toEqual([
-      expect.objectContaining({ repoSlug: "api", branch: "main", default_branch_protected: true, approvalsRequired: 2 }),
+      expect.objectContaining({
+        repoSlug: "api",
+        branch: "main",
+        default_branch_protected: true,
+        approvalsRequired: 2,
+      }),
       expect.objectContaining({ repoSlug: "web", branch: "master", default_branch_protected: false }),
     ]);
     expect(r.counts).toEqual({
@@ -336,15 +363,18 @@ describe("readBitbucket — fallback mode", () => {
 describe("readBitbucket — failures", () => {
   it("an unknown workspace fails the read", async () => {
     const { transport } = setup(fakeFake());
-    await expect(readBitbucket({ transport }, { workspace: "nope", skipBranchProtection: true })).rejects.toBeInstanceOf(
-      NotFoundError,
-    );
+    await expect(
+      readBitbucket({ transport }, { workspace: "nope", skipBranchProtection: true }),
+    ).rejects.toBeInstanceOf(NotFoundError);
   });
 
   it("a member without account_id fails the read (schema in tests, requireId in production)", async () => {
     const members = [{ permission: "member", user: { uuid: "{u}", display_name: "No Id" } }];
     await expect(
-      readBitbucket({ transport: setup(fakeFake({ members })).transport }, { workspace: "acme", skipBranchProtection: true }),
+      readBitbucket(
+        { transport: setup(fakeFake({ members })).transport },
+        { workspace: "acme", skipBranchProtection: true },
+      ),
     ).rejects.toBeInstanceOf(SchemaMismatchError);
     await expect(
       readBitbucket(
@@ -356,9 +386,9 @@ describe("readBitbucket — failures", () => {
 
   it("a server error on a fan-out call fails the read", async () => {
     const { transport } = setup({ ...fakeFake(), refuse: [[/\/repositories\/acme\/web\/branch-restrictions$/, 500]] });
-    await expect(readBitbucket({ transport }, { workspace: "acme", skipBranchProtection: false })).rejects.toBeInstanceOf(
-      ServerError,
-    );
+    await expect(
+      readBitbucket({ transport }, { workspace: "acme", skipBranchProtection: false }),
+    ).rejects.toBeInstanceOf(ServerError);
   });
 });
 

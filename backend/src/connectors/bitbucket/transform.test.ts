@@ -8,8 +8,8 @@ import {
   toMember,
   toProject,
   toProjectGroupGrant,
-  toRepoUserGrant,
   toRepository,
+  toRepoUserGrant,
   toWorkspace,
 } from "./transform.js";
 
@@ -34,7 +34,10 @@ describe("Bitbucket transforms", () => {
   });
 
   it("a missing display name falls back to the nickname, then the account id; empty strings become null", () => {
-    const m = toMember({ permission: "member", user: { account_id: "x", uuid: "{x}", display_name: "", nickname: "" } });
+    const m = toMember({
+      permission: "member",
+      user: { account_id: "x", uuid: "{x}", display_name: "", nickname: "" },
+    });
     expect(m.displayName).toBe("x");
     expect(m.nickname).toBeNull();
   });

@@ -96,7 +96,10 @@ describe("Confluence transforms", () => {
       fromV2Permission("7", { principal: { type: "role", id: "r1" }, operation: { key: "read", targetType: "space" } }),
     ).toEqual({ spaceId: "7", principalType: "role", principalId: "r1", operation: "read:space" });
     expect(
-      fromV2Permission("7", { principal: { type: "GROUP", id: "g1" }, operation: { key: "read", targetType: "space" } }),
+      fromV2Permission("7", {
+        principal: { type: "GROUP", id: "g1" },
+        operation: { key: "read", targetType: "space" },
+      }),
     ).toMatchObject({ principalType: "group", principalId: "g1" });
     expect(
       fromV2Permission("7", { principal: { type: "team", id: "t" }, operation: { key: "read", targetType: "space" } }),
