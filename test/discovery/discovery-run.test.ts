@@ -101,7 +101,8 @@ describe("reading faults (reliability cases H and D)", () => {
   });
 
   it("credentials stay on their origin when a next link points elsewhere", async () => {
-    const t = makeTestSim("S", 5);
+    // M, so that Bitbucket listings span several pages and carry `next` links.
+    const t = makeTestSim("M", 5);
     t.sim.faults.rules = [{ api: "bitbucket", kind: "foreign-next" }];
     const sent: RawRequest[] = [];
     const inner = simSend(t);

@@ -37,7 +37,7 @@ export class BitbucketTokenProvider {
   /** Tokens fetched so far (for tests and the benchmark). */
   fetched = 0;
 
-  constructor(private readonly opts: TokenProviderOptions) {
+  constructor(opts: TokenProviderOptions) {
     this.clock = opts.clock ?? Date.now;
     const url = new URL(opts.tokenUrl);
     this.path = url.pathname;

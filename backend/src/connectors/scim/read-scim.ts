@@ -13,8 +13,9 @@
  *
  * A 403 or 404 on `/Groups` marks the section partial with a reason. Any error on `/Users` — a 404 there means the
  * directory does not exist or is not the key's — and anything else (401, 5xx after retries, a schema mismatch, a
- * missing id) fails the read, so a wrong directory is never mistaken for an empty one. Paging that contradicts itself (RFC 7644 §3.4.2.4: `totalResults`
- * changing mid-walk, short pages before the total) is finished as far as the server allows and reported.
+ * missing id) fails the read, so a wrong directory is never mistaken for an empty one. Paging that contradicts
+ * itself (RFC 7644 §3.4.2.4: `totalResults` changing mid-walk, short pages before the total) is finished as far as
+ * the server allows and reported.
  */
 
 import { scimPages } from "@accessmap/shared/pagination/drivers";
