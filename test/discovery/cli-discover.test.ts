@@ -45,7 +45,8 @@ describe("accessmap discover (CLI)", () => {
       SIM_PRODUCT_TOKEN: sim.credentials.productUser.token,
     });
     expect(r.code, r.stderr).toBe(0);
-    for (const source of ["admin", "scim", "jira", "confluence", "bitbucket"]) expect(r.stdout).toMatch(new RegExp(`${source}\\s+complete`));
+    for (const source of ["admin", "scim", "jira", "confluence", "bitbucket"])
+      expect(r.stdout).toMatch(new RegExp(`${source}\\s+complete`));
     const snapshot = JSON.parse(await readFile(out, "utf8")) as { version: number; jira: { users: unknown[] } };
     expect(snapshot.version).toBe(1);
     expect(snapshot.jira.users.length).toBeGreaterThan(0);
@@ -58,7 +59,10 @@ describe("accessmap discover (CLI)", () => {
 
   it("exits 3 when a source is partial, and says why", async () => {
     const c = sim.credentials.bitbucketMemberConsumer;
-    const input = simConfigInput(sim.sim.state.tenant, sim.bases.origin, { bitbucketOAuthKey: c.key, bitbucketOAuthSecret: c.secret });
+    const input = simConfigInput(sim.sim.state.tenant, sim.bases.origin, {
+      bitbucketOAuthKey: c.key,
+      bitbucketOAuthSecret: c.secret,
+    });
     const config = join(dir, "partial.json");
     await writeFile(config, JSON.stringify(input));
     const r = await accessmap(["discover", "--config", config, "--out", join(dir, "p.json")]);
@@ -67,7 +71,11 @@ describe("accessmap discover (CLI)", () => {
   });
 
   it("exits 2 with the field named for a bad configuration, and never a stack trace", async () => {
-    const input = { ...simConfigInput(sim.sim.state.tenant, sim.bases.origin), workspace: undefined, productToken: "env:NOT_SET_ANYWHERE" };
+    const input = {
+      ...simConfigInput(sim.sim.state.tenant, sim.bases.origin),
+      workspace: undefined,
+      productToken: "env:NOT_SET_ANYWHERE",
+    };
     const config = join(dir, "bad.json");
     await writeFile(config, JSON.stringify(input));
     const r = await accessmap(["discover", "--config", config]);

@@ -6,7 +6,7 @@ import { runDiscovery } from "@accessmap/backend/discovery/run-discovery";
 import type { RawRequest, Send } from "@accessmap/shared/transport/transport";
 import { describe, expect, it } from "vitest";
 import { FOREIGN_ORIGIN } from "../atlassian-sim/http/faults.js";
-import { ORIGIN, makeTestSim, type TestSim } from "../atlassian-sim/testing.js";
+import { makeTestSim, ORIGIN, type TestSim } from "../atlassian-sim/testing.js";
 import { simConfig } from "../support/sim-config.js";
 import { simSend } from "../support/sim-transport.js";
 
@@ -45,7 +45,12 @@ describe("discovery run", () => {
 
   it("without an admin key, still reads Jira and Confluence and says correlation is unavailable", async () => {
     const t = makeTestSim("S", 5);
-    const r = await discover(t, { adminApiKey: undefined, orgId: undefined, lifecycle: undefined, products: ["jira", "confluence"] });
+    const r = await discover(t, {
+      adminApiKey: undefined,
+      orgId: undefined,
+      lifecycle: undefined,
+      products: ["jira", "confluence"],
+    });
     expect(r.snapshot.statuses.map((s) => s.product).sort()).toEqual(["confluence", "jira"]);
     expect(r.outcome).toBe("complete");
     expect(r.snapshot.admin).toBeNull();
@@ -62,7 +67,9 @@ describe("reading faults (reliability cases H and D)", () => {
     expect(r.snapshot.confluence).toBeNull();
     expect(stateOf(r, "jira")).toBe("complete");
     expect(r.outcome).toBe("failed");
-    expect(r.snapshot.statuses.find((s) => s.product === "confluence")?.reasons[0]).toMatch(/failing on Atlassian's side/);
+    expect(r.snapshot.statuses.find((s) => s.product === "confluence")?.reasons[0]).toMatch(
+      /failing on Atlassian's side/,
+    );
   });
 
   it("D2: a 403 on one part marks it partial and keeps what was read", async () => {
@@ -90,14 +97,18 @@ describe("reading faults (reliability cases H and D)", () => {
     const t = makeTestSim("S", 5);
     const r = await discover(t, { adminApiKey: t.sim.state.tenant.credentials.scopedAdminApiKey });
     expect(stateOf(r, "admin")).toBe("failed");
-    expect(r.snapshot.statuses.find((s) => s.product === "admin")?.reasons[0]).toMatch(/no organization found.*unscoped/);
+    expect(r.snapshot.statuses.find((s) => s.product === "admin")?.reasons[0]).toMatch(
+      /no organization found.*unscoped/,
+    );
   });
 
   it("a wrong product token is explained as a rejected credential", async () => {
     const t = makeTestSim("S", 5);
     const r = await discover(t, { productToken: "wrong" });
     expect(stateOf(r, "jira")).toBe("failed");
-    expect(r.snapshot.statuses.find((s) => s.product === "jira")?.reasons[0]).toMatch(/productToken.*rejected \(HTTP 401/);
+    expect(r.snapshot.statuses.find((s) => s.product === "jira")?.reasons[0]).toMatch(
+      /productToken.*rejected \(HTTP 401/,
+    );
   });
 
   it("credentials stay on their origin when a next link points elsewhere", async () => {
@@ -117,16 +128,25 @@ describe("reading faults (reliability cases H and D)", () => {
   it("D16: an unchanged cursor is caught and the product fails instead of looping", async () => {
     const t = makeTestSim("M", 5);
     const inner = simSend(t);
+    // Every page of the v2 space listing answers like the first one, with the same next-page token.
     const stuck: Send = async (req) => {
-      const res = await inner(req);
-      if (!req.url.includes("/wiki/api/v2/spaces?") && !req.url.endsWith("/wiki/api/v2/spaces")) return res;
+      const url = new URL(req.url);
+      if (!url.pathname.endsWith("/wiki/api/v2/spaces")) return inner(req);
+      url.searchParams.delete("cursor");
+      const res = await inner({ ...req, url: url.toString() });
       const body = JSON.parse(await res.text()) as { _links?: { next?: string } };
-      if (body._links) body._links.next = "/wiki/api/v2/spaces?cursor=stuck";
-      return { status: res.status, headers: { get: (n: string) => (n.toLowerCase() === "link" ? null : res.headers.get(n)) }, text: async () => JSON.stringify(body) };
+      body._links = { ...body._links, next: "/wiki/api/v2/spaces?cursor=stuck" };
+      return {
+        status: res.status,
+        headers: { get: (n: string) => (n.toLowerCase() === "link" ? null : res.headers.get(n)) },
+        text: async () => JSON.stringify(body),
+      };
     };
     const r = await discover(t, {}, stuck);
     expect(stateOf(r, "confluence")).toBe("failed");
-    expect(r.snapshot.statuses.find((s) => s.product === "confluence")?.reasons[0]).toMatch(/next-page token did not change/);
+    expect(r.snapshot.statuses.find((s) => s.product === "confluence")?.reasons[0]).toMatch(
+      /next-page token did not change/,
+    );
   });
 
   it("H1/H6: rate limits and 503s with Retry-After are waited out and the run completes", async () => {
