@@ -23,7 +23,11 @@ export function simConfigInput(tenant: SimTenant, origin: string, overrides: Par
     bitbucketOAuthSecret: c.bitbucketAdminConsumer.secret,
     workspace: tenant.bitbucket.workspace.slug,
     skipBranchProtectionDiscovery: false,
-    lifecycle: { enabled: false, scimUrl: `${adminApi}/scim/directory/${tenant.scim.directoryId}`, scimToken: c.scimToken },
+    lifecycle: {
+      enabled: false,
+      scimUrl: `${adminApi}/scim/directory/${tenant.scim.directoryId}`,
+      scimToken: c.scimToken,
+    },
     adminApiUrl: adminApi,
     bitbucketApiUrl: `${origin}${HOST_PREFIXES.bitbucketApi}`,
     bitbucketUrl: `${origin}${HOST_PREFIXES.bitbucket}`,

@@ -67,7 +67,7 @@ export async function runDiscovery(config: Config, opts: DiscoveryOptions): Prom
   });
 
   const ctxFor = (source: SourceName): ReaderContext => ({
-    // biome-ignore lint/style/noNonNullAssertion: only called for sources whose transport exists
+    // Only called for sources whose transport exists.
     transport: transports[source]!,
     signal: opts.signal,
     progress: (e: ProgressEvent) =>

@@ -65,7 +65,17 @@ type Field = keyof typeof COLUMNS;
 
 const normalizeColumn = (name: string): string => name.toLowerCase().replace(/[\s_\-.]/g, "");
 
-const ACTIVE = new Set(["active", "provisioned", "recovery", "lockedout", "passwordexpired", "enabled", "true", "yes", "1"]);
+const ACTIVE = new Set([
+  "active",
+  "provisioned",
+  "recovery",
+  "lockedout",
+  "passwordexpired",
+  "enabled",
+  "true",
+  "yes",
+  "1",
+]);
 const DEACTIVATED = new Set([
   "deactivated",
   "deprovisioned",
@@ -85,7 +95,7 @@ export function parseIdpStatus(value: unknown): "active" | "deactivated" | null 
   const v = String(value)
     .trim()
     .toLowerCase()
-    .replace(/[\s_\-]/g, "");
+    .replace(/[\s_-]/g, "");
   if (ACTIVE.has(v)) return "active";
   if (DEACTIVATED.has(v)) return "deactivated";
   return null;
@@ -257,9 +267,7 @@ export function parseIdpExport(input: string, format: "csv" | "json"): ParsedIde
         parsed = JSON.parse(trimmed);
       } catch (err) {
         const pos = /position (\d+)/.exec(err instanceof Error ? err.message : "");
-        throw new IdpExportError([
-          { line: pos ? lineAt(trimmed, Number(pos[1])) : 1, message: "not valid JSON" },
-        ]);
+        throw new IdpExportError([{ line: pos ? lineAt(trimmed, Number(pos[1])) : 1, message: "not valid JSON" }]);
       }
       const offsets = arrayElementOffsets(trimmed);
       (parsed as unknown[]).forEach((value, i) => {
@@ -534,7 +542,8 @@ export function joinAccounts(s: Snapshot, groups: UnifiedGroups): JoinedAccounts
     if (d.facts.adminListed) continue;
     const a = d.account;
     if (s.admin) fallbackAccounts++;
-    a.status = d.confluenceStatus ?? (d.facts.jiraActive === null ? "unknown" : d.facts.jiraActive ? "active" : "inactive");
+    a.status =
+      d.confluenceStatus ?? (d.facts.jiraActive === null ? "unknown" : d.facts.jiraActive ? "active" : "inactive");
     a.userType = a.accountType === "app" ? "service_account" : "human";
     const products: ProductUse[] = [];
     const evidence = d.facts.productEvidence;
@@ -663,7 +672,8 @@ export function correlate(
       status: scim.status === "deactivated" || file.status === "deactivated" ? "deactivated" : "active",
     });
   }
-  if (duplicates > 0) notes.push(`${duplicates} identity record(s) repeat an IdP id of the same source; the first was kept.`);
+  if (duplicates > 0)
+    notes.push(`${duplicates} identity record(s) repeat an IdP id of the same source; the first was kept.`);
   if (mergedAcross > 0)
     notes.push(`${mergedAcross} identities appear both in SCIM and in the IdP export; each is kept once.`);
 
@@ -725,9 +735,7 @@ export function correlate(
   const available = sourceAvailable;
   const accountsWithoutIdentity = available
     ? joined.accounts
-        .filter(
-          (a) => a.accountType === "atlassian" && canSignIn(a) && a.products.length > 0 && a.identityId === null,
-        )
+        .filter((a) => a.accountType === "atlassian" && canSignIn(a) && a.products.length > 0 && a.identityId === null)
         .map((a) => a.accountId)
     : [];
   return {

@@ -96,4 +96,3 @@ export function requireId<T>(value: T | null | undefined, entity: string, field:
   }
   return value;
 }
-

@@ -81,5 +81,5 @@ export function readRateLimitSignals(h: HeaderSource, now: number): RateLimitSig
 
 /** Whether a `RateLimit-Reason` names a quota (pause the whole product) rather than a burst (slow one endpoint). */
 export function isQuotaReason(reason: string | null): boolean {
-  return reason !== null && reason.includes("quota");
+  return reason?.includes("quota") ?? false;
 }

@@ -180,7 +180,7 @@ function productMessage(text: string): string | null {
     const body = JSON.parse(text) as Record<string, unknown>;
     const candidates: unknown[] = [
       (body.errorMessages as unknown[] | undefined)?.[0],
-      ((body.errors as Array<Record<string, unknown>> | undefined)?.[0] ?? {}).title,
+      (body.errors as Array<Record<string, unknown>> | undefined)?.[0]?.title,
       (body.error as Record<string, unknown> | undefined)?.message,
       body.detail,
       body.message,

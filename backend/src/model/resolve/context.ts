@@ -4,7 +4,32 @@
  * product. Everything is keyed by strings and Maps so a large tenant resolves without per-row object churn: a path
  * object is made once and shared, an entry's `via` stays a single object until a second path arrives.
  */
-import type { AccessEntry, AccessProduct, ResourceType, ViaPath } from "../types.js";
+import type { Snapshot } from "@accessmap/shared/snapshot/schema";
+import type { JoinedAccounts, UnifiedGroups } from "../correlate.js";
+import type { AccessEntry, AccessProduct, Model, ResourceType, ViaPath } from "../types.js";
+
+/** Everything a product resolver reads and writes. */
+export interface ResolveInput {
+  snapshot: Snapshot;
+  vias: ViaTable;
+  access: AccessSink;
+  dormant: AccessSink;
+  notes: string[];
+  groups: UnifiedGroups;
+  accounts: JoinedAccounts;
+  /** Accounts that may use each product (active, not suspended, holding it). */
+  eligible: {
+    admin: ReadonlySet<string>;
+    jira: ReadonlySet<string>;
+    confluence: ReadonlySet<string>;
+    bitbucket: ReadonlySet<string>;
+  };
+  /** Site host (resource id of the site), or null when unknown. */
+  siteHost: string | null;
+  /** Bitbucket workspace slug, or null. */
+  bitbucketSlug: string | null;
+  conditional: Model["conditional"];
+}
 
 /** One path, or several: most grants reach a principal one way, so the array is made only when a second arrives. */
 export type ViaSlot = ViaPath | ViaPath[];
@@ -153,11 +178,6 @@ export class ResourceTarget {
   private dormantPerm(permission: string): PermissionMap {
     if (!this.dormantBucket) this.dormantBucket = this.dormantOf();
     return this.dormantBucket.permission(permission);
-  }
-
-  /** Touches the resource so it exists even without entries (kept for symmetry; empty buckets emit nothing). */
-  get effective(): ResourceBucket {
-    return this.bucket;
   }
 }
 
