@@ -81,18 +81,26 @@ export async function runDiscovery(config: Config, opts: DiscoveryOptions): Prom
       }),
   });
 
+  const notes: string[] = [];
   type Outcome = { status: ProductStatus; section: unknown };
   const run = async <S>(source: SourceName, read: () => Promise<ReaderResult<S>>): Promise<Outcome> => {
     const began = clock();
     try {
       const result = await read();
+      const paging = transports[source]?.paging.issues() ?? [];
+      const duplicates = paging.reduce((n, p) => n + p.duplicates, 0);
+      // Repeated entries are dropped (the first copy wins) and counted; a total that moved during the walk means
+      // the listing changed while it was read, so the next sync should confirm it.
+      for (const p of paging.filter((i) => i.inconsistent)) {
+        notes.push(`${source}: the listing ${p.endpoint} changed while it was read; the next sync will confirm it.`);
+      }
       return {
         section: result.section,
         status: {
           product: source,
           state: result.reasons.length > 0 ? "partial" : "complete",
           reasons: result.reasons,
-          counts: result.counts,
+          counts: duplicates > 0 ? { ...result.counts, duplicatesDropped: duplicates } : result.counts,
           calls: calls.get(source) ?? 0,
           startedAt: iso(began),
           finishedAt: iso(clock()),
@@ -142,7 +150,6 @@ export async function runDiscovery(config: Config, opts: DiscoveryOptions): Prom
 
   const section = async (s: SourceName) => (await bySource.get(s))?.section ?? null;
   const statuses = await Promise.all(jobs.map(async (j) => (await j).status));
-  const notes: string[] = [];
   if (!config.adminApiKey) {
     notes.push(
       "No adminApiKey configured: Jira and Confluence were read, but org users, product access, billing and IdP correlation are unavailable.",

@@ -35,11 +35,18 @@ export interface WalkOptions<P, T> {
   signal?: AbortSignal;
 }
 
+/** The walk's statistics, registered with the transport's paging report. */
+function walkStats<P, T>(o: WalkOptions<P, T>): PageStats {
+  const stats = o.stats ?? newStats();
+  o.transport.paging.track(o.endpoint, stats);
+  return stats;
+}
+
 /** Admin API cursor pagination (GET; v1 and v2). */
 export async function* adminCursorPages<T>(
   o: WalkOptions<{ data: T[]; links?: { next?: string | null } | null }, T>,
 ): AsyncGenerator<T[]> {
-  const stats = o.stats ?? newStats();
+  const stats = walkStats(o);
   const dedupe = new Deduper(o.key, stats);
   let cursor: string | null = null;
   for (;;) {
@@ -71,7 +78,7 @@ export async function* adminSearchPages<T>(
     cursorAlone?: boolean;
   },
 ): AsyncGenerator<T[]> {
-  const stats = o.stats ?? newStats();
+  const stats = walkStats(o);
   const dedupe = new Deduper(o.key, stats);
   let cursor: string | null = null;
   for (;;) {
@@ -111,7 +118,7 @@ export async function* scimPages<T>(
     count: number;
   },
 ): AsyncGenerator<T[]> {
-  const stats = o.stats ?? newStats();
+  const stats = walkStats(o);
   const dedupe = new Deduper(o.key, stats);
   let startIndex = 1;
   let firstTotal: number | null = null;
@@ -146,7 +153,7 @@ export async function* jiraPageBeanPages<T>(
     pageSize: number;
   },
 ): AsyncGenerator<T[]> {
-  const stats = o.stats ?? newStats();
+  const stats = walkStats(o);
   const dedupe = new Deduper(o.key, stats);
   let startAt = 0;
   for (;;) {
@@ -174,7 +181,7 @@ export async function* jiraPageBeanPages<T>(
 
 /** Jira endpoints that return a bare array (e.g. `users/search`): continue until an empty page. */
 export async function* jiraArrayPages<T>(o: WalkOptions<T[], T> & { pageSize: number }): AsyncGenerator<T[]> {
-  const stats = o.stats ?? newStats();
+  const stats = walkStats(o);
   const dedupe = new Deduper(o.key, stats);
   let startAt = 0;
   for (;;) {
@@ -198,7 +205,7 @@ export async function* jiraArrayPages<T>(o: WalkOptions<T[], T> & { pageSize: nu
 export async function* confluenceCursorPages<T>(
   o: WalkOptions<{ results: T[]; _links?: { next?: string | null } | null }, T>,
 ): AsyncGenerator<T[]> {
-  const stats = o.stats ?? newStats();
+  const stats = walkStats(o);
   const dedupe = new Deduper(o.key, stats);
   let path = o.path;
   let query = o.query;
@@ -233,7 +240,7 @@ export async function* confluenceV1Pages<T>(
     pageSize: number;
   },
 ): AsyncGenerator<T[]> {
-  const stats = o.stats ?? newStats();
+  const stats = walkStats(o);
   const dedupe = new Deduper(o.key, stats);
   let path = o.path;
   let query: Record<string, QueryValue> | undefined = { ...o.query, start: 0, limit: o.pageSize };
@@ -272,7 +279,7 @@ export function linkNext(link: string | null): string | null {
 export async function* bitbucketPages<T>(
   o: WalkOptions<{ values?: T[]; next?: string | null }, T>,
 ): AsyncGenerator<T[]> {
-  const stats = o.stats ?? newStats();
+  const stats = walkStats(o);
   const dedupe = new Deduper(o.key, stats);
   let path = o.path;
   let query = o.query;

@@ -33,6 +33,7 @@ import {
 } from "./errors.js";
 import type { Governor } from "./governor.js";
 import { type HeaderSource, readRateLimitSignals } from "./rate-limit-headers.js";
+import { PagingReport } from "./paging-report.js";
 import { redactUrl } from "./redact.js";
 
 export interface RawRequest {
@@ -203,6 +204,8 @@ function describeIssues(issues: ReadonlyArray<{ path: PropertyKey[]; code: strin
 
 export class Transport {
   readonly product: string;
+  /** Duplicates dropped and inconsistent totals seen by the pagination drivers on this transport. */
+  readonly paging = new PagingReport();
   private readonly origin: string;
   private readonly basePath: string;
   private readonly retry: RetryPolicy;

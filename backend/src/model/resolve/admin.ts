@@ -46,9 +46,11 @@ export function resolveAdmin(input: ResolveInput): void {
         continue;
       }
       const perm = target.permission(p.key);
-      for (const d of evidence?.get(p.key) ?? ["product access"]) perm.account(a.accountId, vias.get(evidenceKind(d), d));
+      for (const d of evidence?.get(p.key) ?? ["product access"])
+        perm.account(a.accountId, vias.get(evidenceKind(d), d));
     }
   }
   if (noSite > 0) notes.push("Admin: the site host is unknown, so site product access is not shown.");
-  if (noWorkspace > 0) notes.push("Admin: the Bitbucket workspace is unknown, so Bitbucket product access is not shown.");
+  if (noWorkspace > 0)
+    notes.push("Admin: the Bitbucket workspace is unknown, so Bitbucket product access is not shown.");
 }

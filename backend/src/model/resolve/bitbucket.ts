@@ -53,7 +53,10 @@ export function resolveBitbucket(input: ResolveInput): void {
   const ws = em.resource("bitbucket_workspace", slug);
   const owners: string[] = [];
   for (const m of bb.members) {
-    ws.permission(m.permission).account(m.accountId, vias.get("bitbucket.workspace.member", `workspace member (${m.permission})`));
+    ws.permission(m.permission).account(
+      m.accountId,
+      vias.get("bitbucket.workspace.member", `workspace member (${m.permission})`),
+    );
     if (m.permission === "owner") owners.push(m.accountId);
   }
   const ownerVia = vias.get("bitbucket.workspace.owner", "workspace owner");
@@ -117,7 +120,10 @@ export function resolveBitbucket(input: ResolveInput): void {
     if (list) list.push(g);
     else repoGrants.set(g.repoSlug, [g]);
   }
-  const effectiveVia = vias.get("bitbucket.repository.effective", "effective (source not visible without admin rights)");
+  const effectiveVia = vias.get(
+    "bitbucket.repository.effective",
+    "effective (source not visible without admin rights)",
+  );
   const publicVia = vias.get("bitbucket.repository.public", "public repository");
   for (const r of bb.repositories) {
     const levels = new Map<string, Level>();
@@ -132,7 +138,10 @@ export function resolveBitbucket(input: ResolveInput): void {
       const via =
         g.source === "effective"
           ? effectiveVia
-          : vias.get(`bitbucket.repository.${g.principalType}`, `repository → ${label(g.principalType, g.principalId)}: ${g.permission}`);
+          : vias.get(
+              `bitbucket.repository.${g.principalType}`,
+              `repository → ${label(g.principalType, g.principalId)}: ${g.permission}`,
+            );
       apply(levels, g.principalType, g.principalId, rank, via);
     }
     for (const o of owners) raise(levels, o, REPO_RANK.admin!, ownerVia);
@@ -145,7 +154,9 @@ export function resolveBitbucket(input: ResolveInput): void {
   }
 
   if (unknownLevels.size > 0)
-    notes.push(`Bitbucket: permission level(s) ${[...unknownLevels].sort(cmp).join(", ")} are not known; those grants are not shown.`);
+    notes.push(
+      `Bitbucket: permission level(s) ${[...unknownLevels].sort(cmp).join(", ")} are not known; those grants are not shown.`,
+    );
   if (unknownGroups.size > 0)
     notes.push(
       `Bitbucket: ${unknownGroups.size} group(s) named in grants were not listed (${[...unknownGroups].sort(cmp).slice(0, 5).join(", ")}); their members are unknown.`,

@@ -9,9 +9,10 @@
  * over all spaces, of the operations listed for the role). A grant that reaches an account without Confluence (or
  * one that is inactive, closed or suspended) is dormant.
  */
-import { ANONYMOUS, CONFLUENCE_UNLICENSED } from "../types.js";
-import { ProductEmitter, type PermissionTarget, q, type ResolveInput } from "./context.js";
+
 import type { ViaPath } from "../types.js";
+import { ANONYMOUS, CONFLUENCE_UNLICENSED } from "../types.js";
+import { type PermissionTarget, ProductEmitter, q, type ResolveInput } from "./context.js";
 
 const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -114,7 +115,8 @@ export function resolveConfluence(input: ResolveInput): void {
       const perm = target.permission(row.operation);
       switch (row.principalType) {
         case "user":
-          if (row.principalId) perm.account(row.principalId, vias.get("confluence.space.user", "space permission → user"));
+          if (row.principalId)
+            perm.account(row.principalId, vias.get("confluence.space.user", "space permission → user"));
           break;
         case "group":
           if (row.principalId)
@@ -132,7 +134,10 @@ export function resolveConfluence(input: ResolveInput): void {
         case "unlicensed":
           perm.pseudo(
             CONFLUENCE_UNLICENSED,
-            vias.get("confluence.space.unlicensed", "space permission → unlicensed access (logged-in users without Confluence)"),
+            vias.get(
+              "confluence.space.unlicensed",
+              "space permission → unlicensed access (logged-in users without Confluence)",
+            ),
           );
           break;
       }

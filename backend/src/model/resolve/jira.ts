@@ -96,7 +96,12 @@ export function resolveJira(input: ResolveInput): void {
         const key = `${p.key}\u0000${g.permission}\u0000${h}\u0000${g.parameter ?? ""}`;
         if (!conditionalSeen.has(key)) {
           conditionalSeen.add(key);
-          input.conditional.push({ projectKey: p.key, permission: g.permission, holderType: h, parameter: g.parameter });
+          input.conditional.push({
+            projectKey: p.key,
+            permission: g.permission,
+            holderType: h,
+            parameter: g.parameter,
+          });
         }
         continue;
       }
@@ -158,7 +163,12 @@ export function resolveJira(input: ResolveInput): void {
           const key = `${p.key}\u0000${g.permission}\u0000${h}\u0000${g.parameter ?? ""}`;
           if (!conditionalSeen.has(key)) {
             conditionalSeen.add(key);
-            input.conditional.push({ projectKey: p.key, permission: g.permission, holderType: h, parameter: g.parameter });
+            input.conditional.push({
+              projectKey: p.key,
+              permission: g.permission,
+              holderType: h,
+              parameter: g.parameter,
+            });
           }
         }
       }
@@ -168,7 +178,9 @@ export function resolveJira(input: ResolveInput): void {
   if (noScheme > 0)
     notes.push(`Jira: the permission scheme of ${noScheme} project(s) could not be read; their access is not shown.`);
   if (missingScheme > 0)
-    notes.push(`Jira: ${missingScheme} project(s) use a permission scheme that was not read; their access is not shown.`);
+    notes.push(
+      `Jira: ${missingScheme} project(s) use a permission scheme that was not read; their access is not shown.`,
+    );
   if (unknownHolders.size > 0)
     notes.push(
       `Jira: grant holder type(s) ${[...unknownHolders].sort(cmp).join(", ")} are not known to accessmap; listed as conditional, not expanded.`,
