@@ -24,6 +24,13 @@ function expected(t: TestSim) {
   );
   const ws = tenant.bitbucket.workspace;
   workspaces.push({ name: ws.name, type: "bitbucket", url: `https://bitbucket.org/${ws.slug}` });
+  // Groups holding a product's user role: the Jira application role's groups, and Confluence's access groups.
+  const jiraGroups = tenant.jira.applicationRoles.find((r) => r.key === "jira-software")?.groups ?? [];
+  const confluenceGroups = state.confluenceAccessGroupIds();
+  const groupProductAccess = [
+    ...jiraGroups.map((groupId) => ({ groupId, key: "jira-software" })),
+    ...confluenceGroups.map((groupId) => ({ groupId, key: "confluence" })),
+  ];
   return {
     users: listed.map((a) => ({
       accountId: a.accountId,
@@ -46,12 +53,14 @@ function expected(t: TestSim) {
     orgAdmins: tenant.orgAdmins,
     workspaces,
     directories: tenant.directories.map((d) => ({ directoryId: d.directoryId, name: d.name })),
+    groupProductAccess,
     calls: minimumAdminCalls({
       directories: tenant.directories.length,
       users: v2Visible.size,
       managedAccounts: tenant.accounts.filter((a) => a.managed).length,
       groups: tenant.groups.length,
       workspaces: workspaces.length,
+      productAccessGroups: [jiraGroups.length, confluenceGroups.length],
     }),
   };
 }
@@ -79,6 +88,7 @@ describe.each([
     expect(sorted(s.groups)).toEqual(sorted(want.groups));
     expect(sorted(s.groupMembers)).toEqual(sorted(want.groupMembers));
     expect(sorted(s.orgAdmins)).toEqual(sorted(want.orgAdmins));
+    expect(sorted(s.groupProductAccess ?? [])).toEqual(sorted(want.groupProductAccess));
     expect(sorted(s.workspaces.map(({ name, type, url }) => ({ name, type, url })))).toEqual(sorted(want.workspaces));
     expect(
       sorted(
@@ -101,6 +111,7 @@ describe.each([
       orgAdmins: want.orgAdmins.length,
       workspaces: want.workspaces.length,
       directories: want.directories.length,
+      groupProductAccess: want.groupProductAccess.length,
     });
 
     expect(calls.filter((c) => c.attempt === 1)).toHaveLength(want.calls);

@@ -9,6 +9,7 @@ import { readConfluence } from "@accessmap/shared/readers/confluence/read-conflu
 import { readJira } from "@accessmap/shared/readers/jira/read-jira";
 import type { ProgressEvent, ReaderContext, ReaderResult } from "@accessmap/shared/readers/reader";
 import { type ProductStatus, Snapshot } from "@accessmap/shared/snapshot/schema";
+import type { GovernorStats } from "@accessmap/shared/transport/governor";
 import type { CallEvent, Send } from "@accessmap/shared/transport/transport";
 import type { Config } from "../config/load.js";
 import { readAdmin } from "../connectors/admin/read-admin.js";
@@ -43,6 +44,8 @@ export interface DiscoveryResult {
   snapshot: Snapshot;
   /** `complete` when every source is; `failed` when any failed; else `partial`. */
   outcome: "complete" | "partial" | "failed";
+  /** Time each API's requests waited on rate limits, and the most in flight at once (benchmark, diagnostics). */
+  governor: GovernorStats;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -176,5 +179,5 @@ export async function runDiscovery(config: Config, opts: DiscoveryOptions): Prom
   });
   const states = statuses.map((s) => s.state);
   const outcome = states.includes("failed") ? "failed" : states.includes("partial") ? "partial" : "complete";
-  return { snapshot, outcome };
+  return { snapshot, outcome, governor: governor.stats() };
 }

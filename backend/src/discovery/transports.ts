@@ -71,6 +71,7 @@ export function buildTransports(
       secret: config.bitbucket.secret,
       send: deps.send,
       clock,
+      onCall: deps.onCall,
     });
     out.bitbucket = new Transport({
       ...common("bitbucket", config.bitbucketApiUrl),

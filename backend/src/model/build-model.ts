@@ -194,8 +194,11 @@ export function buildResources(s: Snapshot, siteHost: string | null, bitbucketSl
       attributes: { directories: s.admin.directories.length },
     });
   }
-  const siteKey = siteHost ? `site:${siteHost}` : null;
-  if (siteHost) {
+  const adminHasSite = (s.admin?.workspaces ?? []).some(
+    (w) => (isJiraKey(w.type) || w.type === CONFLUENCE_KEY) && hostOf(w.url) === siteHost,
+  );
+  const siteKey = siteHost && (s.jira || s.confluence || adminHasSite) ? `site:${siteHost}` : null;
+  if (siteHost && siteKey) {
     const adminSite = (s.admin?.workspaces ?? []).find(
       (w) => (isJiraKey(w.type) || w.type === CONFLUENCE_KEY) && hostOf(w.url) === siteHost,
     );

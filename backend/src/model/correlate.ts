@@ -5,11 +5,12 @@
  * extension states where there is one, else by email compared case-insensitively. Nothing is dropped: identities
  * that match no account or several, and accounts that several identities claim, are kept and reported.
  *
- * Product access of an account: the Admin API's `productAccess` when Admin lists the account. Otherwise (no Admin
- * section, or an account Admin does not list — Admin v2 lists only Atlassian accounts, not app or customer ones)
- * the products' own evidence stands in: Jira from the application roles (membership of one of their groups),
- * Confluence from being seen in Confluence with `accountStatus: active` (Confluence does not say who holds a licence;
- * customer accounts never do), Bitbucket from workspace membership.
+ * Product access of an account: the Admin API's `productAccess` when Admin lists the account. For an account Admin
+ * does not list (Admin v2 lists only Atlassian accounts, not app or customer ones): Admin's group product access
+ * (`admin.groupProductAccess`, membership of a group holding the product's user role) when it was read. Otherwise
+ * (no Admin section either) the products' own evidence stands in: Jira from the application roles (membership of
+ * one of their groups), Confluence from being seen in Confluence with `accountStatus: active` (Confluence does not
+ * say who holds a licence; customer accounts never do). Bitbucket always from workspace membership.
  */
 import type { ScimSection, Snapshot } from "@accessmap/shared/snapshot/schema";
 import type { Account, CorrelationReport, Group, Identity, ProductUse } from "./types.js";
@@ -292,7 +293,7 @@ export function parseIdpExport(input: string, format: "csv" | "json"): ParsedIde
       if (p) out.push(p);
     }
   }
-  if (issues.length > 0) throw new IdpExportError(issues);
+  if (issues.length > 0) throw new IdpExportError(issues.sort((a, b) => a.line - b.line));
   return out;
 }
 
@@ -519,21 +520,30 @@ export function joinAccounts(s: Snapshot, groups: UnifiedGroups): JoinedAccounts
     named(d, u.displayName);
   }
 
-  // Product evidence for the accounts Admin does not list.
-  const jiraRoleKeys = new Map<string, Map<string, string[]>>();
-  for (const role of s.jira?.applicationRoles ?? []) {
-    for (const gid of role.groupIds) {
-      const desc = `Jira application role "${role.name}" → group "${groups.names.get(gid) ?? gid}"`;
-      for (const accountId of groups.members.get(gid) ?? []) {
-        let m = jiraRoleKeys.get(accountId);
-        if (!m) {
-          m = new Map();
-          jiraRoleKeys.set(accountId, m);
-        }
-        const list = m.get(role.key);
-        if (list) {
-          if (!list.includes(desc)) list.push(desc);
-        } else m.set(role.key, [desc]);
+  // Product evidence for the accounts Admin does not list: Admin's group product access when it was read, else the
+  // products' own (Jira application roles, being active in Confluence); Bitbucket from workspace membership.
+  const groupGrants = s.admin?.groupProductAccess;
+  const groupKeys = new Map<string, Map<string, string[]>>();
+  const addKey = (accountId: string, key: string, desc: string) => {
+    let m = groupKeys.get(accountId);
+    if (!m) {
+      m = new Map();
+      groupKeys.set(accountId, m);
+    }
+    const list = m.get(key);
+    if (!list) m.set(key, [desc]);
+    else if (!list.includes(desc)) list.push(desc);
+  };
+  if (groupGrants) {
+    for (const g of groupGrants) {
+      const desc = `Admin group product access: group "${groups.names.get(g.groupId) ?? g.groupId}" → ${g.key}`;
+      for (const accountId of groups.members.get(g.groupId) ?? []) addKey(accountId, g.key, desc);
+    }
+  } else {
+    for (const role of s.jira?.applicationRoles ?? []) {
+      for (const gid of role.groupIds) {
+        const desc = `Jira application role "${role.name}" → group "${groups.names.get(gid) ?? gid}"`;
+        for (const accountId of groups.members.get(gid) ?? []) addKey(accountId, role.key, desc);
       }
     }
   }
@@ -547,13 +557,13 @@ export function joinAccounts(s: Snapshot, groups: UnifiedGroups): JoinedAccounts
     a.userType = a.accountType === "app" ? "service_account" : "human";
     const products: ProductUse[] = [];
     const evidence = d.facts.productEvidence;
-    for (const [key, descs] of [...(jiraRoleKeys.get(a.accountId) ?? new Map<string, string[]>())].sort((x, y) =>
-      cmp(x[0], y[0]),
-    )) {
+    const keys = groupKeys.get(a.accountId);
+    for (const key of [...(keys?.keys() ?? [])].sort(cmp)) {
+      if (key === BITBUCKET_KEY) continue;
       products.push({ key, lastActive: null });
-      evidence.set(key, [...descs].sort(cmp));
+      evidence.set(key, [...keys!.get(key)!].sort(cmp));
     }
-    if (d.confluenceStatus === "active" && a.accountType !== "customer") {
+    if (!groupGrants && d.confluenceStatus === "active" && a.accountType !== "customer") {
       products.push({ key: CONFLUENCE_KEY, lastActive: null });
       evidence.set(CONFLUENCE_KEY, ["seen active in Confluence (licence not visible without the Admin API)"]);
     }
@@ -565,7 +575,9 @@ export function joinAccounts(s: Snapshot, groups: UnifiedGroups): JoinedAccounts
   }
   if (s.admin && fallbackAccounts > 0)
     notes.push(
-      `${fallbackAccounts} account(s) seen in the products are not listed by the Admin API (app and customer accounts are not); their product access comes from the products: Jira application roles, Confluence activity, Bitbucket membership.`,
+      groupGrants
+        ? `${fallbackAccounts} account(s) seen in the products are not listed by the Admin API (app and customer accounts are not); their product access comes from Admin's group product access and Bitbucket membership.`
+        : `${fallbackAccounts} account(s) seen in the products are not listed by the Admin API (app and customer accounts are not); their product access comes from the products: Jira application roles, Confluence activity, Bitbucket membership.`,
     );
 
   const accounts: Account[] = [];

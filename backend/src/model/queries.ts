@@ -46,6 +46,8 @@ export interface ModelIndex {
   dormantByResource: Map<string, Map<string, AccessEntry[]>>;
   /** `projectKey` → conditional Jira grants. */
   conditionalByProject: Map<string, Model["conditional"]>;
+  /** Entries of each set of pseudo-principals, in model order (filled on first use). */
+  pseudoCache: Map<string, AccessEntry[]>;
   /** Lowercased search text, parallel to `model.accounts`, `model.groups`, `model.resources`. */
   text: { accounts: string[]; groups: string[]; resources: string[] };
 }
@@ -121,6 +123,7 @@ export function indexModel(model: Model): ModelIndex {
     byResource: byResourceIndex(model.access),
     dormantByResource: byResourceIndex(model.dormant),
     conditionalByProject,
+    pseudoCache: new Map(),
     text: {
       accounts: model.accounts.map((a) => `${a.displayName}\n${a.email ?? ""}\n${a.accountId}`.toLowerCase()),
       groups: model.groups.map((g) => `${g.name}\n${g.key}`.toLowerCase()),
@@ -182,6 +185,17 @@ export interface AccountAccess {
   dormant: AccessEntry[];
 }
 
+/** The entries of a set of pseudo-principals in model order; cached per set (there are four). */
+function pseudoEntries(idx: ModelIndex, principals: readonly string[]): AccessEntry[] {
+  const key = principals.join("\u0000");
+  let list = idx.pseudoCache.get(key);
+  if (!list) {
+    list = principals.flatMap((p) => idx.byPrincipal.get(p) ?? []).sort(compareEntries);
+    idx.pseudoCache.set(key, list);
+  }
+  return list;
+}
+
 /** Everything one person can access, across products. Null when the query names nobody the model knows. */
 export function accessOf(idx: ModelIndex, accountIdOrIdentity: string): AccountAccess | null {
   const who = resolvePerson(idx, accountIdOrIdentity);
@@ -197,13 +211,11 @@ export function accessOf(idx: ModelIndex, accountIdOrIdentity: string): AccountA
   if (!who.accountId && who.ambiguous.length > 1)
     return { ...base, pseudoPrincipals: [], direct: [], throughPseudo: [], dormant: [] };
   const pseudoPrincipals = pseudoPrincipalsOf(account);
-  const throughPseudo: AccessEntry[] = [];
-  for (const p of pseudoPrincipals) for (const e of idx.byPrincipal.get(p) ?? []) throughPseudo.push(e);
   return {
     ...base,
     pseudoPrincipals,
     direct: who.accountId ? (idx.byPrincipal.get(who.accountId) ?? []) : [],
-    throughPseudo,
+    throughPseudo: pseudoEntries(idx, pseudoPrincipals),
     dormant: who.accountId ? (idx.dormantByPrincipal.get(who.accountId) ?? []) : [],
   };
 }
@@ -257,6 +269,11 @@ export interface WhyResult {
   granted: boolean;
   /** The account's own entry, with every path. */
   direct: AccessEntry | null;
+  /**
+   * Bitbucket levels are hierarchical and only the highest is an entry: the account's entry at a higher level that
+   * includes the one asked about (write includes read), when there is no entry at that level.
+   */
+  impliedBy: AccessEntry | null;
   /** Pseudo-principal entries on this resource and permission that include the account. */
   throughPseudo: AccessEntry[];
   /** The account's dormant entry: paths that would grant it if the account could use the product. */
@@ -266,6 +283,12 @@ export interface WhyResult {
   /** The derivation in sentences. */
   explanation: string[];
 }
+
+/** Bitbucket levels from lowest to highest, where each includes those before it. */
+const BITBUCKET_LEVELS: Partial<Record<ResourceType, readonly string[]>> = {
+  bitbucket_project: ["read", "write", "create-repo", "admin"],
+  bitbucket_repo: ["read", "write", "admin"],
+};
 
 const PRODUCT_OF: Readonly<Record<ResourceType, string>> = {
   org: "the organization",
@@ -300,9 +323,23 @@ export function why(
     resourceType === "jira_project"
       ? (idx.conditionalByProject.get(resourceId) ?? []).filter((c) => c.permission === permission)
       : [];
+  let impliedBy: AccessEntry | null = null;
+  const levels = BITBUCKET_LEVELS[resourceType];
+  if (!direct && levels?.includes(permission)) {
+    for (const higher of levels.slice(levels.indexOf(permission) + 1)) {
+      const e = idx.byResource
+        .get(key)
+        ?.get(higher)
+        ?.find((x) => x.principal === accountId);
+      if (e) impliedBy = e;
+    }
+  }
   const label = `${permission} on ${resourceType} ${resourceId}`;
   const explanation: string[] = [];
   if (direct) for (const v of direct.via) explanation.push(`holds ${label} through ${v.description}`);
+  if (impliedBy)
+    for (const v of impliedBy.via)
+      explanation.push(`holds ${label} as part of ${impliedBy.permission}, through ${v.description}`);
   for (const e of throughPseudo)
     for (const v of e.via) explanation.push(`holds ${label} as ${e.principal} through ${v.description}`);
   for (const e of entries) {
@@ -336,8 +373,9 @@ export function why(
     account,
     resource: idx.resources.get(key) ?? null,
     permission,
-    granted: direct !== null || throughPseudo.length > 0,
+    granted: direct !== null || impliedBy !== null || throughPseudo.length > 0,
     direct,
+    impliedBy,
     throughPseudo,
     dormant,
     conditional,

@@ -70,7 +70,10 @@ export interface ReaderResult<S> {
   counts: Record<string, number>;
 }
 
-/** Runs `fn` over `items` with at most `limit` in flight (readers fan out per project, space or repository). */
+/**
+ * Runs `fn` over `items` with at most `limit` in flight (readers fan out per project, space or repository). The first
+ * failure rejects the result and starts no further item, so a failed read stops calling the API.
+ */
 export async function mapLimit<T, R>(
   items: readonly T[],
   limit: number,
@@ -78,11 +81,17 @@ export async function mapLimit<T, R>(
 ): Promise<R[]> {
   const out = new Array<R>(items.length);
   let next = 0;
+  let failed = false;
   const worker = async () => {
-    for (;;) {
+    while (!failed) {
       const i = next++;
       if (i >= items.length) return;
-      out[i] = await fn(items[i] as T, i);
+      try {
+        out[i] = await fn(items[i] as T, i);
+      } catch (err) {
+        failed = true;
+        throw err;
+      }
     }
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));

@@ -82,6 +82,12 @@ export const AdminSection = z.object({
       url: z.string().nullable(),
     }),
   ),
+  /**
+   * Product access granted through groups (group role assignments with the product's `atlassian/user` role), by
+   * product key (`jira-software`, `confluence`, …). The only Admin view of the product access of accounts Admin
+   * does not list (app and customer accounts). Absent when not read.
+   */
+  groupProductAccess: z.array(z.object({ groupId: z.string(), key: z.string() })).optional(),
 });
 export type AdminSection = z.infer<typeof AdminSection>;
 

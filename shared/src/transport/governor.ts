@@ -8,6 +8,9 @@ import { BulkheadFullError } from "./errors.js";
 import type { RateLimitSignals } from "./rate-limit-headers.js";
 import { isQuotaReason } from "./rate-limit-headers.js";
 
+/** Share of a per-second burst limit the governor uses, leaving a margin for windows that do not align with ours. */
+const PER_SECOND_SHARE = 0.9;
+
 export interface GovernorOptions {
   /** Requests in flight per API. */
   concurrency: number;
@@ -93,7 +96,10 @@ export class Governor {
       await this.opts.sleep(wait, signal);
     }
     const now = this.opts.clock();
-    if (lane.spacingMs > 0 && now < lane.spacingUntil) lane.nextStart = Math.max(now, lane.nextStart) + lane.spacingMs;
+    // The next slot follows this one's schedule, not the moment a late timer woke us (timers fire a few ms late, which
+    // would otherwise slow the pace by as much); after an idle gap the schedule restarts from now.
+    if (lane.spacingMs > 0 && now < lane.spacingUntil)
+      lane.nextStart = Math.max(now - lane.spacingMs, lane.nextStart) + lane.spacingMs;
   }
 
   /** Feeds the governor what a response said about the rate limit. */
@@ -118,7 +124,13 @@ export class Governor {
       // Spread what is left over the rest of the window instead of spending it and collecting 429s.
       lane.spacingMs = Math.ceil(s.resetMs / s.remaining);
       lane.spacingUntil = now + s.resetMs;
-    } else if (s.nearLimit && lane.spacingMs === 0) {
+    } else if (s.limit !== undefined && s.limit > 0 && s.resetMs === undefined) {
+      // A limit stated without its window is a burst limit, which Atlassian counts per second (Jira, Confluence):
+      // start at most a share of it per second, so the server's window is never exhausted and no request waits out
+      // a whole-second Retry-After. Re-armed by every response; a limit that is really per hour is not slowed.
+      lane.spacingMs = 1000 / (s.limit * PER_SECOND_SHARE);
+      lane.spacingUntil = now + 1000;
+    } else if (s.nearLimit && now >= lane.spacingUntil) {
       lane.spacingMs = 100;
       lane.spacingUntil = now + 10_000;
     }

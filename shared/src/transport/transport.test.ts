@@ -263,4 +263,36 @@ describe("governor pacing (H5 and rate-limit reasons)", () => {
     expect(clock.now - t0).toBeGreaterThanOrEqual(3_000);
     expect(g.stats().waitedMs.jira).toBeGreaterThan(0);
   });
+
+  it("a limit stated without its window is paced per second, at 90 % of it, while responses keep stating it", async () => {
+    const clock = new VirtualClock();
+    const g = new Governor({ concurrency: 4, maxQueue: 10, clock: clock.clock, sleep: clock.sleep });
+    const withLimit = {
+      waitMs: undefined,
+      reason: null,
+      nearLimit: false,
+      limit: 9,
+      remaining: 5,
+      resetMs: undefined,
+    };
+    g.observe("confluence", "A", 200, withLimit);
+    const t0 = clock.now;
+    // 9 per second at 90 % is 8.1 per second: the tenth start comes 9 spacings (≈ 1.11 s) after the first.
+    for (let i = 0; i < 10; i++) {
+      await g.run("confluence", "A", async () => undefined);
+      g.observe("confluence", "A", 200, withLimit);
+    }
+    expect(clock.now - t0).toBeGreaterThanOrEqual(1_100);
+    expect(clock.now - t0).toBeLessThan(1_250);
+    // Once responses stop stating it (a second later), requests start at once again.
+    clock.now += 1_000;
+    const t1 = clock.now;
+    for (let i = 0; i < 5; i++) await g.run("confluence", "A", async () => undefined);
+    expect(clock.now).toBe(t1);
+    // Other APIs are not paced by it.
+    g.observe("confluence", "A", 200, withLimit);
+    await g.run("jira", "A", async () => undefined);
+    await g.run("jira", "A", async () => undefined);
+    expect(clock.now).toBe(t1);
+  });
 });

@@ -3,7 +3,13 @@ import { reply, scriptedSend, testTransport } from "@accessmap/shared/transport/
 import type { RawRequest, RawResponse } from "@accessmap/shared/transport/transport";
 import { describe, expect, it } from "vitest";
 import { NoOrganizationError } from "./errors.js";
-import { ADMIN_PAGE_CAPS, adminCallBreakdown, minimumAdminCalls, readAdmin } from "./read-admin.js";
+import {
+  ADMIN_PAGE_CAPS,
+  adminCallBreakdown,
+  minimumAdminCalls,
+  PRODUCT_ACCESS_GROUPS_ENDPOINT,
+  readAdmin,
+} from "./read-admin.js";
 
 const BASE = "https://api.atlassian.com/admin";
 const ORG = "org-1";
@@ -74,14 +80,17 @@ function routed(overrides: Record<string, Route> = {}) {
             ],
             links: { self: req.url, next: `${BASE}/v1/orgs/${ORG}/users?cursor=p2` },
           }),
-    [`POST /admin/v2/orgs/${ORG}/directories/-/groups/search`]: () =>
-      reply(200, {
-        data: [
-          { id: "g1", name: "admins", description: "Admins" },
-          { id: "g2", name: "devs" },
-        ],
-        links: {},
-      }),
+    [`POST /admin/v2/orgs/${ORG}/directories/-/groups/search`]: (_req, body) =>
+      // Filtered by a product's user role: only devs grants Jira.
+      body.resourceIds
+        ? reply(200, { data: [{ id: "g2", name: "devs" }], links: {} })
+        : reply(200, {
+            data: [
+              { id: "g1", name: "admins", description: "Admins" },
+              { id: "g2", name: "devs" },
+            ],
+            links: {},
+          }),
     [`POST /admin/v2/orgs/${ORG}/workspaces`]: (_req, body) =>
       body.cursor === "w2"
         ? reply(200, {
@@ -122,7 +131,16 @@ describe("readAdmin", () => {
     const phases = new Set<string>();
     const r = await readAdmin({ transport: transportFor(send), progress: (e) => phases.add(e.phase) }, { orgId: ORG });
     expect(r.reasons).toEqual([]);
-    expect(r.counts).toEqual({ users: 3, groups: 2, groupMembers: 3, orgAdmins: 1, workspaces: 2, directories: 1 });
+    expect(r.counts).toEqual({
+      users: 3,
+      groups: 2,
+      groupMembers: 3,
+      orgAdmins: 1,
+      workspaces: 2,
+      directories: 1,
+      groupProductAccess: 1,
+    });
+    expect(r.section.groupProductAccess).toEqual([{ groupId: "g2", key: "jira-software" }]);
     const s = r.section;
     expect(s.org).toEqual({ id: ORG, name: "Acme" });
     expect(s.directories).toEqual([{ directoryId: "d1", name: "Okta" }]);
@@ -151,11 +169,19 @@ describe("readAdmin", () => {
     });
     expect(byId.get("bot")).toMatchObject({ accountType: "app", userType: "service_account", status: null });
     expect(phases).toEqual(
-      new Set(["organization", "directories", "users", "managed accounts", "groups", "workspaces"]),
+      new Set([
+        "organization",
+        "directories",
+        "users",
+        "managed accounts",
+        "groups",
+        "workspaces",
+        "product access groups",
+      ]),
     );
 
-    // 1 org + 1 directories + 2 users/search + 2 v1 users + 1 groups + 2 workspaces.
-    expect(send.requests).toHaveLength(9);
+    // 1 org + 1 directories + 2 users/search + 2 v1 users + 1 groups + 2 workspaces + 1 Jira access groups.
+    expect(send.requests).toHaveLength(10);
     const bodies = send.requests
       .filter((q) => q.method === "POST")
       .map((q) => [new URL(q.url).pathname, JSON.parse(q.body ?? "{}")]);
@@ -252,8 +278,10 @@ describe("minimumAdminCalls", () => {
       "GET /v1/orgs/{orgId}/users": 19,
       "POST /v2/orgs/{orgId}/directories/-/groups/search": 2,
       "POST /v2/orgs/{orgId}/workspaces": 1,
+      [PRODUCT_ACCESS_GROUPS_ENDPOINT]: 0,
     });
     expect(minimumAdminCalls(counts)).toBe(45);
+    expect(minimumAdminCalls({ ...counts, productAccessGroups: [3, 150] })).toBe(45 + 1 + 2);
     expect(minimumAdminCalls({ directories: 0, users: 0, managedAccounts: 0, groups: 0, workspaces: 0 })).toBe(6);
     expect(minimumAdminCalls(counts, { ...ADMIN_PAGE_CAPS, managedAccounts: 50 })).toBe(45 - 19 + 38);
   });

@@ -22,6 +22,11 @@
  *  5. `POST /v2/orgs/{orgId}/directories/-/groups/search` — `limit` 100 (the maximum): ⌈groups/100⌉ calls.
  *  6. `POST /v2/orgs/{orgId}/workspaces` — `limit` 1000 (the maximum): ⌈workspaces/1000⌉ calls; later pages send
  *     the cursor alone, as the operation requires.
+ *  7. `POST /v2/orgs/{orgId}/directories/-/groups/search` with `resourceIds: [<workspace>]` and
+ *     `roleIds: ["atlassian/user"]`, once per Jira or Confluence workspace: the groups that grant the product.
+ *     v2 lists Atlassian accounts only, so this is how the product access of app and customer accounts (known to the
+ *     products through their groups) is established; one filtered walk per product instead of one
+ *     `role-assignments` call per group.
  * Every POST is a documented search, sent as a read-only POST. Steps 2–6 run concurrently (the governor caps the
  * real concurrency); the first failure stops the others.
  *
@@ -89,7 +94,13 @@ export interface AdminEntityCounts {
   managedAccounts: number;
   groups: number;
   workspaces: number;
+  /** Groups granting each Jira or Confluence workspace (one entry per such workspace). */
+  productAccessGroups?: number[];
 }
+
+/** Endpoint label of the product-access group searches, counted apart from the plain group listing. */
+export const PRODUCT_ACCESS_GROUPS_ENDPOINT =
+  "POST /v2/orgs/{orgId}/directories/{directoryId}/groups/search (product access)";
 
 /** Calls of a cursor listing: one per full page, and one even when it is empty. */
 function pages(items: number, cap: number): number {
@@ -108,6 +119,7 @@ export function adminCallBreakdown(
     "GET /v1/orgs/{orgId}/users": pages(counts.managedAccounts, caps.managedAccounts),
     "POST /v2/orgs/{orgId}/directories/-/groups/search": pages(counts.groups, caps.groups),
     "POST /v2/orgs/{orgId}/workspaces": pages(counts.workspaces, caps.workspaces),
+    [PRODUCT_ACCESS_GROUPS_ENDPOINT]: (counts.productAccessGroups ?? []).reduce((n, g) => n + pages(g, caps.groups), 0),
   };
 }
 
@@ -214,7 +226,27 @@ export async function readAdmin(ctx: ReaderContext, opts: { orgId: string }): Pr
   // Managed accounts v2 did not list (or all of them, when v2 was refused).
   for (const u of v1ById.values()) users.push(mergeAdminUser(undefined, u, productKeyByInstance));
 
-  const section: AdminSection = { org, directories, users, groups, groupMembers, orgAdmins, workspaces };
+  const groupProductAccess = await tracker.part(
+    "product access groups",
+    [] as Array<{ groupId: string; key: string }>,
+    () => readProductAccessGroups(c, orgPath, workspaces),
+    explain(
+      "product access groups",
+      "read:groups:admin",
+      "which groups grant Jira or Confluence is unknown, so app and customer accounts' product access is inferred",
+    ),
+  );
+
+  const section: AdminSection = {
+    org,
+    directories,
+    users,
+    groups,
+    groupMembers,
+    orgAdmins,
+    workspaces,
+    groupProductAccess,
+  };
   return {
     section,
     reasons: tracker.reasons,
@@ -225,6 +257,7 @@ export async function readAdmin(ctx: ReaderContext, opts: { orgId: string }): Pr
       orgAdmins: orgAdmins.length,
       workspaces: workspaces.length,
       directories: directories.length,
+      groupProductAccess: groupProductAccess.length,
     },
   };
 }
@@ -312,6 +345,33 @@ async function readGroups(ctx: ReaderContext, orgPath: string): Promise<AdminGro
     for (const g of page) out.push(toGroup(g));
     ctx.progress?.({ product: PRODUCT, phase: "groups", done: out.length, total: null });
   }
+  return out;
+}
+
+/** Products whose access is granted through groups (Bitbucket's comes from workspace membership). */
+const GROUP_GRANTED_PRODUCTS = (type: string) => type.startsWith("jira") || type === "confluence";
+
+/** For each Jira or Confluence workspace, the groups holding its user role: `{groupId, key}` rows. */
+async function readProductAccessGroups(
+  ctx: ReaderContext,
+  orgPath: string,
+  workspaces: AdminWorkspaceRow[],
+): Promise<Array<{ groupId: string; key: string }>> {
+  const out: Array<{ groupId: string; key: string }> = [];
+  for (const w of workspaces.filter((x) => GROUP_GRANTED_PRODUCTS(x.type))) {
+    for await (const page of adminSearchPages({
+      transport: ctx.transport,
+      path: `${orgPath}/directories/${ALL_DIRECTORIES}/groups/search`,
+      body: { limit: ADMIN_PAGE_CAPS.groups, resourceIds: [w.id], roleIds: ["atlassian/user"] },
+      schema: AdminGroupPageSchema,
+      endpoint: PRODUCT_ACCESS_GROUPS_ENDPOINT,
+      key: (g) => g.id,
+      signal: ctx.signal,
+    })) {
+      for (const g of page) out.push({ groupId: toGroup(g).groupId, key: w.type });
+    }
+  }
+  ctx.progress?.({ product: PRODUCT, phase: "product access groups", done: out.length, total: out.length });
   return out;
 }
 

@@ -6,7 +6,7 @@
  */
 import { CircuitBreaker } from "@accessmap/shared/transport/circuit-breaker";
 import { Governor } from "@accessmap/shared/transport/governor";
-import { type Send, Transport } from "@accessmap/shared/transport/transport";
+import { type CallEvent, type Send, Transport } from "@accessmap/shared/transport/transport";
 import { z } from "zod";
 import type { Secret } from "../../config/secret.js";
 
@@ -23,6 +23,8 @@ export interface TokenProviderOptions {
   secret: Secret;
   send: Send;
   clock?: () => number;
+  /** Reports the token request like every other call (product `bitbucket-oauth`). */
+  onCall?: (e: CallEvent) => void;
 }
 
 /** Renew this long before the stated expiry, so a request never leaves with a token about to lapse. */
@@ -57,6 +59,7 @@ export class BitbucketTokenProvider {
       authorization: () => `Basic ${Buffer.from(`${opts.key}:${opts.secret.reveal()}`).toString("base64")}`,
       clock: this.clock,
       retry: { baseDelayMs: 500, maxDelayMs: 5_000 },
+      onCall: opts.onCall,
     });
   }
 

@@ -9,13 +9,15 @@ import { BITBUCKET_KEY, CONFLUENCE_KEY, isJiraKey } from "../correlate.js";
 import { ProductEmitter, type ResolveInput } from "./context.js";
 
 const evidenceKind = (description: string): string =>
-  description.startsWith("Admin ")
-    ? "admin.product-access"
-    : description.startsWith("Jira application role")
-      ? "admin.product-access.jira-application-role"
-      : description.startsWith("Bitbucket")
-        ? "admin.product-access.bitbucket-member"
-        : "admin.product-access.confluence-seen";
+  description.startsWith("Admin group")
+    ? "admin.product-access.group"
+    : description.startsWith("Admin ")
+      ? "admin.product-access"
+      : description.startsWith("Jira application role")
+        ? "admin.product-access.jira-application-role"
+        : description.startsWith("Bitbucket")
+          ? "admin.product-access.bitbucket-member"
+          : "admin.product-access.confluence-seen";
 
 export function resolveAdmin(input: ResolveInput): void {
   const { vias, notes, snapshot } = input;

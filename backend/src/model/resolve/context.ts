@@ -96,7 +96,11 @@ export class AccessSink {
     return b;
   }
 
-  /** Entries sorted by (product, resourceType, resourceId, permission, principal); each `via` sorted by description. */
+  /**
+   * Entries sorted by (product, resourceType, resourceId, permission, principal); each `via` sorted by description.
+   * Drains the sink: each resource's Maps are released once its entries are made, so peak memory stays near the
+   * size of the result.
+   */
   entries(): AccessEntry[] {
     const buckets = [...this.buckets.values()].sort(
       (a, b) => cmp(a.product, b.product) || cmp(a.resourceType, b.resourceType) || cmp(a.resourceId, b.resourceId),
@@ -125,8 +129,10 @@ export class AccessSink {
             via,
           });
         }
+        b.perms.delete(permission);
       }
     }
+    this.buckets.clear();
     return out;
   }
 }

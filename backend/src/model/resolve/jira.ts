@@ -38,12 +38,13 @@ export function resolveJira(input: ResolveInput): void {
     else grantsByScheme.set(g.schemeId, [g]);
   }
   const roleNames = new Map(jira.roles.map((r) => [r.id, r.name]));
-  const actors = new Map<string, { users: string[]; groups: string[] }>();
+  /** `projectId\0roleId` → the role's actors there, and its name as the model names roles (`<project> - <role>`). */
+  const actors = new Map<string, { name: string; users: string[]; groups: string[] }>();
   for (const a of jira.roleActors) {
     const key = `${a.projectId}\u0000${a.roleId}`;
     let entry = actors.get(key);
     if (!entry) {
-      entry = { users: [], groups: [] };
+      entry = { name: a.roleName, users: [], groups: [] };
       actors.set(key, entry);
     }
     if (a.actorType === "user" && a.accountId) entry.users.push(a.accountId);
@@ -133,7 +134,7 @@ export function resolveJira(input: ResolveInput): void {
           if (!roleId) break;
           const a = actors.get(`${p.id}\u0000${roleId}`);
           if (!a) break;
-          const role = `${scheme} → project role ${q(roleNames.get(roleId) ?? roleId)}`;
+          const role = `${scheme} → project role ${q(a.name || roleNames.get(roleId) || roleId)}`;
           if (a.users.length > 0) perm.accounts(a.users, vias.get("jira.scheme.role.user", `${role} → user`));
           for (const gid of a.groups)
             perm.accounts(members(gid), vias.get("jira.scheme.role.group", `${role} → group ${q(groupName(gid))}`));
