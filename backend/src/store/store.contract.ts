@@ -77,7 +77,7 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
         const secrets = new Uint8Array([0, 1, 2, 250, 255]);
         const a = await store.createTenant({ id: "acme", name: "Acme", config: { products: ["jira"] }, secrets });
         expect(a).toMatchObject({ id: "acme", name: "Acme", config: { products: ["jira"] }, hasSecrets: true });
-        expect(JSON.stringify(a)).not.toContain("250");
+        expect("secrets" in a).toBe(false);
         const b = await store.createTenant({ name: "Beta" });
         expect(b.id).toMatch(/^[0-9a-f-]{36}$/);
         expect(b.hasSecrets).toBe(false);
@@ -141,7 +141,7 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
         for (let i = 0; i < 3; i++) v.push((await store.startSnapshot("t", { runId: `r${i}` })).version);
         expect(v).toEqual([1, 2, 3]);
         expect((await store.startSnapshot("u", { runId: "u1" })).version).toBe(1);
-        // Deleting the newest runs (retention, tenant cleanup) never lets a version number come back.
+        // Retention does not reuse numbers either.
         await store.endSnapshot("t", 3, { state: "failed", reason: "x" });
         await store.endSnapshot("t", 2, { state: "failed", reason: "x" });
         await store.endSnapshot("t", 1, { state: "failed", reason: "x" });
@@ -381,8 +381,9 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
               if (op === "commit") current = v;
             } else if (op === "fail") {
               const v = pick(running);
-              await store.endSnapshot(tenantId, v, { state: pick(["failed", "partial"] as const), reason: "r" });
-              ref.set(v, (await store.getSnapshot(tenantId, v))!.state);
+              const state = pick(["failed", "partial"] as const);
+              await store.endSnapshot(tenantId, v, { state, reason: "r" });
+              ref.set(v, state);
             } else if (op === "approve" && held.length > 0) {
               const v = pick(held);
               await store.approveSnapshot(tenantId, v, { actor: "a" });
@@ -449,10 +450,9 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
         // The running one's lease expires while c is queued: both stay, the requeued one drops the key.
         clock.advance(2000);
         const reclaimed = await store.claimJob({ workerId: "w2", leaseMs: 1000 });
-        expect([a.job.id, c.job.id, expect.any(String)]).toContain(reclaimed?.id);
-        const queued = await store.listJobs({ tenantId: "t", states: ["queued", "running"] });
-        expect(queued).toHaveLength(2);
-        expect(queued.filter((j) => j.state === "queued" && j.dedupeKey === "full-sync").length).toBeLessThanOrEqual(1);
+        expect(reclaimed).toMatchObject({ id: a.job.id, dedupeKey: null, attempts: 2 });
+        expect(await store.getJob("t", c.job.id)).toMatchObject({ state: "queued", dedupeKey: "full-sync" });
+        expect((await store.enqueueJob("t", { dedupeKey: "full-sync" })).job.id).toBe(c.job.id);
       });
 
       it("hands each job to exactly one of 20 concurrent claimers", async () => {
@@ -505,11 +505,16 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
             Array.from({ length: 10 }, (_, w) => (w % 2 ? other : store).claimJob({ workerId: `w${w}`, leaseMs: 60_000 })),
           );
           const claimed = got.filter((j): j is SyncJob => j !== null);
-          expect(claimed.map((j) => j.id).sort()).toEqual([t[0]!.id, u.id].sort());
+          // Which of t's jobs wins is up to the race; that only one of them runs is not.
+          expect(claimed.map((j) => j.tenantId).sort()).toEqual(["t", "u"]);
+          expect(claimed.find((j) => j.tenantId === "u")?.id).toBe(u.id);
           const tJob = claimed.find((j) => j.tenantId === "t")!;
           expect(await store.claimJob({ workerId: "x", leaseMs: 60_000 })).toBeNull();
           await store.completeJob(tJob.id, tJob.leaseOwner!);
-          expect((await store.claimJob({ workerId: "x", leaseMs: 60_000 }))?.id).toBe(t[1]!.id);
+          const next = await store.claimJob({ workerId: "x", leaseMs: 60_000 });
+          expect(next?.tenantId).toBe("t");
+          expect(t.map((j) => j.id)).toContain(next?.id);
+          expect(next?.id).not.toBe(tJob.id);
         } finally {
           await other.close();
         }
@@ -558,8 +563,8 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
       });
 
       it("cancels a queued job at once and asks a running one to stop", async () => {
-        const { job: q } = await store.enqueueJob("u");
         const { job: r } = await store.enqueueJob("t");
+        const { job: q } = await store.enqueueJob("u");
         await store.claimJob({ workerId: "w", leaseMs: 10_000 });
         expect(await store.cancelJob("t", q.id)).toBeNull(); // another tenant's job
         expect((await store.cancelJob("u", q.id))?.state).toBe("cancelled");
@@ -706,6 +711,12 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
       const before = await observe();
 
       // Tenant B, whose version numbers and ids overlap A's, does everything it can.
+      await expect(
+        store.commitSnapshot("b", aRunning.version, { snapshot: makeSnapshot("evil"), model: makeModel("evil") }),
+      ).rejects.toBeInstanceOf(NotFoundError);
+      await expect(store.endSnapshot("b", aRunning.version, { state: "failed", reason: "x" })).rejects.toBeInstanceOf(
+        NotFoundError,
+      );
       for (let i = 1; i <= 3; i++) await commitNew(store, "b", `b-${i}`);
       await commitNew(store, "b", "b-held", { hold: "guard" });
       await store.rejectSnapshot("b", 4, { actor: "b", reason: "no" });
@@ -713,12 +724,6 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
       await store.endSnapshot("b", bFail.version, { state: "failed", reason: "B's sync failed" });
       await store.retention("b", { keep: 0 });
       await expect(store.approveSnapshot("b", 4, { actor: "b" })).rejects.toThrow();
-      await expect(
-        store.commitSnapshot("b", aRunning.version, { snapshot: makeSnapshot("evil"), model: makeModel("evil") }),
-      ).rejects.toBeInstanceOf(NotFoundError);
-      await expect(store.endSnapshot("b", aRunning.version, { state: "failed", reason: "x" })).rejects.toBeInstanceOf(
-        NotFoundError,
-      );
       expect(await store.cancelJob("b", jobA.id)).toBeNull();
       expect(await store.getJob("b", jobA.id)).toBeNull();
       expect(await store.revokeApiKey("b", keyA.id)).toBe(false);
@@ -727,17 +732,10 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
       expect(await store.setCursor("b", "events", "x", { expected: "a-cursor" })).toBe(false);
       expect(await store.recordWebhookDelivery("b", "jira", "shared-id", 1)).toBe(true);
       await store.appendAudit({ tenantId: "b", actor: "x", action: "y", target: null, result: "ok" });
-      const bJob = await store.claimJob({ workerId: "w", leaseMs: 1000 });
-      expect(bJob?.tenantId).toBe("a"); // the oldest job: A's, claimed by a worker, as it should be
-      await store.completeJob(bJob!.id, "w");
-      const bJob2 = await store.claimJob({ workerId: "w", leaseMs: 1000 });
-      expect(bJob2?.tenantId).toBe("a");
-      await store.failJob(bJob2!.id, "w", { error: "x", retryAfterMs: 0 });
       await store.deleteTenant("b");
 
       const after = await observe();
-      // The worker's claims above are the only legitimate changes to A's jobs; compare everything else.
-      expect({ ...after, jobs: undefined }).toEqual({ ...before, jobs: undefined });
+      expect(after).toEqual(before);
       expect(after.jobs.map((j) => j.id).sort()).toEqual([jobA.id, jobA2.id].sort());
       expect(await store.recordWebhookDelivery("a", "jira", "shared-id", 600_000)).toBe(false);
       expect(await store.getTenant("b")).toBeNull();

@@ -10,6 +10,8 @@ import { isQuotaReason } from "./rate-limit-headers.js";
 
 /** Share of a per-second burst limit the governor uses, leaving a margin for windows that do not align with ours. */
 const PER_SECOND_SHARE = 0.9;
+/** How late a timer may wake a paced request and still count as on schedule. */
+const TIMER_LATENESS_MS = 5;
 
 export interface GovernorOptions {
   /** Requests in flight per API. */
@@ -97,9 +99,11 @@ export class Governor {
     }
     const now = this.opts.clock();
     // The next slot follows this one's schedule, not the moment a late timer woke us (timers fire a few ms late, which
-    // would otherwise slow the pace by as much); after an idle gap the schedule restarts from now.
-    if (lane.spacingMs > 0 && now < lane.spacingUntil)
-      lane.nextStart = Math.max(now - lane.spacingMs, lane.nextStart) + lane.spacingMs;
+    // would otherwise slow a fine pace by as much); after an idle gap the schedule restarts from now.
+    if (lane.spacingMs > 0 && now < lane.spacingUntil) {
+      const onSchedule = now - lane.nextStart <= TIMER_LATENESS_MS;
+      lane.nextStart = (onSchedule ? lane.nextStart : now) + lane.spacingMs;
+    }
   }
 
   /** Feeds the governor what a response said about the rate limit. */

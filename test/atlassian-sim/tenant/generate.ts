@@ -1332,6 +1332,8 @@ class TenantBuilder {
     let restrictionId = 0;
     const repos: BitbucketRepo[] = [];
     const policies: BitbucketForkPolicy[] = ["allow_forks", "no_public_forks", "no_forks"];
+    // The first private repositories take every fork policy in turn, so each occurs on a private one at every size.
+    let privateSeen = 0;
     for (let i = 0; i < nRepos; i++) {
       const project = i < nProjects ? projects[i]! : rng.pick(projects);
       const name = repoNames[i]!;
@@ -1340,10 +1342,11 @@ class TenantBuilder {
       for (let n = 2; usedRepoSlugs.has(slug); n++) slug = `${baseSlug}-${n}`;
       usedRepoSlugs.add(slug);
       const isPublic = publicRepos.has(i);
+      const privateIndex = isPublic ? -1 : privateSeen++;
       const forkPolicy: BitbucketForkPolicy = isPublic
         ? "allow_forks"
-        : i < 3
-          ? policies[i]!
+        : privateIndex < policies.length
+          ? policies[privateIndex]!
           : rng.weighted([
               ["no_public_forks", 6],
               ["allow_forks", 2],
