@@ -3,20 +3,27 @@
  * field and exit 2, never a stack trace.
  */
 import { ConfigError } from "../config/load.js";
+import { StoreUrlError } from "../store/open-store.js";
 import { DISCOVER_HELP, discoverCommand } from "./discover.js";
 import { EXIT } from "./exit-codes.js";
+import { EXPORT_HELP, exportCommand } from "./export.js";
+import { QUERY_HELP, queryCommand } from "./query.js";
 import { UsageError } from "./usage-error.js";
 
 const HELP = `Usage: accessmap <command> [options]
 
 Commands:
-  discover   read identities and permissions from Atlassian Cloud into a snapshot
+  discover   read identities and permissions from Atlassian Cloud and make them the tenant's current model
+  export     the current model as access-review CSV, JSON, or Veza OAA payloads
+  query      who can access what, why, search, snapshot diffs and insights
 
 Run "accessmap <command> --help" for a command's options.
 `;
 
 const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; help: string }> = {
   discover: { run: discoverCommand, help: DISCOVER_HELP },
+  export: { run: exportCommand, help: EXPORT_HELP },
+  query: { run: queryCommand, help: QUERY_HELP },
 };
 
 /** Runs the CLI and returns its exit code. */
@@ -38,8 +45,10 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`accessmap ${name}: ${err.message}\n`);
       return EXIT.usage;
     }
-    if (err instanceof UsageError) {
-      process.stderr.write(`accessmap ${name}: ${err.message}\n\n${err.help}`);
+    if (err instanceof UsageError || err instanceof StoreUrlError) {
+      process.stderr.write(
+        `accessmap ${name}: ${err.message}\n\n${err instanceof UsageError ? err.help : command.help}`,
+      );
       return EXIT.usage;
     }
     if ((err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {

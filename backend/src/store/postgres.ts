@@ -158,7 +158,9 @@ export async function createPostgresPool(options: {
   // An idle client's connection error must not crash the process; the next query reports it.
   pool.on("error", () => undefined);
   try {
-    await pool.query(`CREATE SCHEMA IF NOT EXISTS ${ident}`);
+    // Create only when missing: a deployment may give the store a schema and no right to create one.
+    const exists = await pool.query("SELECT 1 FROM pg_namespace WHERE nspname = $1", [schema]);
+    if (exists.rowCount === 0) await pool.query(`CREATE SCHEMA IF NOT EXISTS ${ident}`);
   } catch (err) {
     // Two processes creating the schema at once: one of them loses the catalog race, harmlessly.
     if (pgCode(err) !== "23505" && pgCode(err) !== "42P06") {
@@ -681,6 +683,11 @@ export class PostgresStore implements Store {
                WHERE j.state = 'queued' AND j.run_after <= $1::timestamptz
                  AND ($4::text[] IS NULL OR j.kind = ANY($4::text[]))
                  AND NOT EXISTS (SELECT 1 FROM sync_jobs r WHERE r.tenant_id = j.tenant_id AND r.state = 'running')
+                 -- Only the head of each tenant's queue: claimers skip a locked head instead of racing for the
+                 -- tenant's next job, and a tenant's jobs run in order.
+                 AND NOT EXISTS (SELECT 1 FROM sync_jobs o WHERE o.tenant_id = j.tenant_id AND o.state = 'queued'
+                   AND o.run_after <= $1::timestamptz AND ($4::text[] IS NULL OR o.kind = ANY($4::text[]))
+                   AND (o.run_after, o.created_at, o.id) < (j.run_after, j.created_at, j.id))
                ORDER BY j.run_after, j.created_at, j.id
                LIMIT 1
                FOR UPDATE SKIP LOCKED)

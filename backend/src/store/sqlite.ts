@@ -616,12 +616,17 @@ export class SqliteStore implements Store {
     return this.#tx(() => {
       const now = this.#ms();
       this.#sweepExpired(now);
-      const kindFilter = kinds ? `AND j.kind IN (${kinds.map(() => "?").join(", ")})` : "";
+      const kindIn = (alias: string) => (kinds ? `AND ${alias}.kind IN (${kinds.map(() => "?").join(", ")})` : "");
       const candidate = this.#get(
         `SELECT j.id FROM sync_jobs j
-         WHERE j.state = 'queued' AND j.run_after <= ? ${kindFilter}
+         WHERE j.state = 'queued' AND j.run_after <= ? ${kindIn("j")}
            AND NOT EXISTS (SELECT 1 FROM sync_jobs r WHERE r.tenant_id = j.tenant_id AND r.state = 'running')
+           AND NOT EXISTS (SELECT 1 FROM sync_jobs o WHERE o.tenant_id = j.tenant_id AND o.state = 'queued'
+             AND o.run_after <= ? ${kindIn("o")}
+             AND (o.run_after, o.created_at, o.id) < (j.run_after, j.created_at, j.id))
          ORDER BY j.run_after, j.created_at, j.id LIMIT 1`,
+        now,
+        ...(kinds ?? []),
         now,
         ...(kinds ?? []),
       );

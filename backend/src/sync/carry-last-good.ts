@@ -15,7 +15,9 @@ export function carryLastGood(next: Snapshot, previous: Snapshot | null): { snap
     const status = out.statuses.find((s) => s.product === source);
     if (status?.state !== "failed" || next[source] !== null || previous[source] === null) continue;
     (out as Record<string, unknown>)[source] = previous[source];
-    status.reasons.push(`the last good data (run ${previous.runId}, ${previous.finishedAt}) is kept until a run succeeds`);
+    status.reasons.push(
+      `the last good data (run ${previous.runId}, ${previous.finishedAt}) is kept until a run succeeds`,
+    );
     carried.push(source);
   }
   return { snapshot: out, carried };

@@ -29,10 +29,14 @@ export function massDeletionGuard(current: Model | null, next: Model, threshold 
   const removedAdminGrantsShare = currentAdmin.length > 0 ? removedAdmin / currentAdmin.length : 0;
   const reasons: string[] = [];
   if (removedAccountsShare > threshold) {
-    reasons.push(`${removedAccounts} of ${current.accounts.length} accounts would disappear (${pct(removedAccountsShare)})`);
+    reasons.push(
+      `${removedAccounts} of ${current.accounts.length} accounts would disappear (${pct(removedAccountsShare)})`,
+    );
   }
   if (removedAdminGrantsShare > threshold) {
-    reasons.push(`${removedAdmin} of ${currentAdmin.length} admin grants would disappear (${pct(removedAdminGrantsShare)})`);
+    reasons.push(
+      `${removedAdmin} of ${currentAdmin.length} admin grants would disappear (${pct(removedAdminGrantsShare)})`,
+    );
   }
   return {
     hold: reasons.length > 0,
