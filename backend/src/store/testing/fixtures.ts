@@ -148,3 +148,6 @@ export function percentile(sorted: number[], p: number): number {
   const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
   return sorted[i]!;
 }
+
+/** The run id the store child gives version `v` (see `store-child.ts`). */
+export const runIdOf = (v: number) => `run-${v}`;

@@ -50,8 +50,12 @@ const store: Store =
     : await openPostgresStore({ connectionString: cfg.url!, schema: cfg.schema!, faults, maxConnections: 2 });
 
 for (let i = 0; i < (cfg.mode === "switch" ? (cfg.count ?? 1) : 1); i++) {
-  const started = await store.startSnapshot(cfg.tenantId, { runId: "pending" });
-  const runId = `run-${started.version}`;
+  // The run id names the version it will get (this process is the only writer), so a reader can check a model
+  // against the version it was returned with.
+  const newest = (await store.listSnapshots(cfg.tenantId, { limit: 1 }))[0]?.version ?? 0;
+  const runId = `run-${newest + 1}`;
+  const started = await store.startSnapshot(cfg.tenantId, { runId });
+  if (started.version !== newest + 1) throw new Error(`expected version ${newest + 1}, got ${started.version}`);
   const model = makeModel(runId, cfg.accounts);
   const snapshot = makeSnapshot(runId);
   say(`READY ${started.version}`);
