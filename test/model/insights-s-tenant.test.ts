@@ -15,12 +15,7 @@ import { writeAccessCsv } from "@accessmap/backend/model/exports/csv";
 import { parseModelExport, writeModelJson } from "@accessmap/backend/model/exports/json";
 import { buildOaaPayloads } from "@accessmap/backend/model/exports/oaa";
 import { validateOaaPayload } from "@accessmap/backend/model/exports/oaa-schema";
-import {
-  computeInsights,
-  type Finding,
-  INSIGHT_KINDS,
-  type InsightKind,
-} from "@accessmap/backend/model/insights/index";
+import { computeInsights, type Finding, INSIGHT_KINDS } from "@accessmap/backend/model/insights/index";
 import type { Model } from "@accessmap/backend/model/types";
 import { beforeAll, describe, expect, it } from "vitest";
 import { identitiesToCsv } from "../atlassian-sim/tenant/write-tenant.js";

@@ -32,8 +32,8 @@ import {
   WriteRefusedError,
 } from "./errors.js";
 import type { Governor } from "./governor.js";
-import { type HeaderSource, readRateLimitSignals } from "./rate-limit-headers.js";
 import { PagingReport } from "./paging-report.js";
+import { type HeaderSource, readRateLimitSignals } from "./rate-limit-headers.js";
 import { redactUrl } from "./redact.js";
 
 export interface RawRequest {
