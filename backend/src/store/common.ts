@@ -11,8 +11,8 @@ import type { Model } from "../model/types.js";
 import {
   type ApiKey,
   type AuditEntry,
-  type Cursor,
   type CurrentPointer,
+  type Cursor,
   IntegrityError,
   type JobState,
   type SnapshotRecord,
@@ -241,7 +241,8 @@ export function retentionVictims(
 
 // ---------------------------------------------------------------- audit
 
-const SECRET_KEY = /secret|token|password|passwd|passphrase|api[-_]?key|authorization|cookie|credential|private[-_]?key/i;
+const SECRET_KEY =
+  /secret|token|password|passwd|passphrase|api[-_]?key|authorization|cookie|credential|private[-_]?key/i;
 export const REDACTED = "[REDACTED]";
 
 /** Audit details never carry a secret: values under secret-looking keys are replaced, at any depth. */

@@ -30,7 +30,11 @@ async function v1Rows() {
 /** What must hold once the v1 store is migrated to the latest version. */
 async function checkUpgraded(store: Store): Promise<void> {
   expect(await store.schemaVersion()).toBe(LATEST_SCHEMA_VERSION);
-  expect(await store.getTenant("old")).toMatchObject({ name: "Old Co", config: { products: ["jira"] }, hasSecrets: true });
+  expect(await store.getTenant("old")).toMatchObject({
+    name: "Old Co",
+    config: { products: ["jira"] },
+    hasSecrets: true,
+  });
   expect(await store.getTenantSecrets("old")).toEqual(new Uint8Array([7, 7, 7]));
   const current = await store.getCurrentModel("old", { verify: true });
   expect(current).toMatchObject({ version: 2, runId: "old-2" });
@@ -71,14 +75,9 @@ describe("migrations", () => {
       const db = openSqliteDatabase(path);
       expect(migrateSqlite(db, 1)).toBe(1);
       const { blobs } = await v1Rows();
-      db.prepare("INSERT INTO tenants (id, name, config, secrets, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)").run(
-        "old",
-        "Old Co",
-        JSON.stringify({ products: ["jira"] }),
-        Buffer.from([7, 7, 7]),
-        T0,
-        T0,
-      );
+      db.prepare(
+        "INSERT INTO tenants (id, name, config, secrets, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+      ).run("old", "Old Co", JSON.stringify({ products: ["jira"] }), Buffer.from([7, 7, 7]), T0, T0);
       const snap = db.prepare(
         "INSERT INTO snapshots (tenant_id, version, run_id, state, started_at, finished_at) VALUES (?, ?, ?, ?, ?, ?)",
       );

@@ -8,8 +8,8 @@
  * tenant", and a claim that loses that race retries. Timestamps come from the store clock, passed as parameters.
  */
 import { randomUUID } from "node:crypto";
-import pg from "pg";
 import type { ProductStatus } from "@accessmap/shared/snapshot/schema";
+import pg from "pg";
 import {
   checkLeaseMs,
   clampLimit,
@@ -101,7 +101,9 @@ function pgCode(err: unknown): string | undefined {
 }
 
 function pgConstraint(err: unknown): string | undefined {
-  return typeof err === "object" && err !== null ? ((err as { constraint?: string }).constraint ?? undefined) : undefined;
+  return typeof err === "object" && err !== null
+    ? ((err as { constraint?: string }).constraint ?? undefined)
+    : undefined;
 }
 
 function quoteIdent(schema: string): string {

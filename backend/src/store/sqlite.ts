@@ -5,8 +5,8 @@
  * (`busy_timeout`) rather than fail. Compression and decompression run on zlib's thread pool outside transactions.
  */
 import { randomUUID } from "node:crypto";
-import Database from "better-sqlite3";
 import type { ProductStatus } from "@accessmap/shared/snapshot/schema";
+import Database from "better-sqlite3";
 import {
   checkLeaseMs,
   clampLimit,
@@ -90,7 +90,8 @@ export function migrateSqlite(db: DB, to?: number): number {
   db.exec(
     "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)",
   );
-  const current = () => (db.prepare("SELECT MAX(version) AS v FROM schema_migrations").get() as { v: number | null }).v ?? 0;
+  const current = () =>
+    (db.prepare("SELECT MAX(version) AS v FROM schema_migrations").get() as { v: number | null }).v ?? 0;
   const step = db.transaction(() => {
     // Re-read under the write lock: another process may have migrated meanwhile.
     const next = pendingMigrations(current(), to)[0];
@@ -434,7 +435,11 @@ export class SqliteStore implements Store {
     return this.#tx(() => {
       this.#stateMustBe(tenantId, version, ["running"], `mark ${input.state}`);
       if (blob) this.#putBlob(tenantId, version, "snapshot", blob);
-      const cur = this.#get("SELECT statuses, counts FROM snapshots WHERE tenant_id = ? AND version = ?", tenantId, version)!;
+      const cur = this.#get(
+        "SELECT statuses, counts FROM snapshots WHERE tenant_id = ? AND version = ?",
+        tenantId,
+        version,
+      )!;
       this.#run(
         `UPDATE snapshots SET state = ?, finished_at = ?, reason = ?, statuses = ?, counts = ?
          WHERE tenant_id = ? AND version = ?`,
@@ -877,4 +882,3 @@ export class SqliteStore implements Store {
 function num0(v: unknown): number {
   return v === null || v === undefined ? 0 : Number(v);
 }
-

@@ -387,7 +387,8 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
             } else if (op === "approve" && held.length > 0) {
               const v = pick(held);
               await store.approveSnapshot(tenantId, v, { actor: "a" });
-              for (const [ver, st] of ref) if (st === "complete" || (st === "held" && ver < v)) ref.set(ver, "superseded");
+              for (const [ver, st] of ref)
+                if (st === "complete" || (st === "held" && ver < v)) ref.set(ver, "superseded");
               ref.set(v, "complete");
               current = v;
             } else if (op === "retention") {
@@ -420,7 +421,13 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
         await expect(store.enqueueJob("nope")).rejects.toBeInstanceOf(NotFoundError);
 
         const c1 = await store.claimJob({ workerId: "w1", leaseMs: 30_000 });
-        expect(c1).toMatchObject({ id: j1.id, state: "running", leaseOwner: "w1", attempts: 1, payload: { full: true } });
+        expect(c1).toMatchObject({
+          id: j1.id,
+          state: "running",
+          leaseOwner: "w1",
+          attempts: 1,
+          payload: { full: true },
+        });
         expect(await store.claimJob({ workerId: "w1", leaseMs: 30_000, kinds: ["sync"] })).toBeNull();
         const c2 = await store.claimJob({ workerId: "w2", leaseMs: 30_000 });
         expect(c2?.id).toBe(j2.id);
@@ -502,7 +509,9 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
         const other = await fixture!.another();
         try {
           const got = await Promise.all(
-            Array.from({ length: 10 }, (_, w) => (w % 2 ? other : store).claimJob({ workerId: `w${w}`, leaseMs: 60_000 })),
+            Array.from({ length: 10 }, (_, w) =>
+              (w % 2 ? other : store).claimJob({ workerId: `w${w}`, leaseMs: 60_000 }),
+            ),
           );
           const claimed = got.filter((j): j is SyncJob => j !== null);
           // One job per tenant, and a tenant's jobs in the order they were queued.
