@@ -41,15 +41,24 @@ const uniqueUsers = (r: DiscoveryResult) => {
 const ROWS: Row[] = [
   {
     id: "H1",
-    title: "429 with Retry-After is waited out (rate limit per API)",
+    title: "429 with Retry-After is waited out",
     arrange: (t) => {
-      t.sim.limiter.rules = [{ api: "jira", limit: 10, windowMs: 150, reason: "jira-burst-based" }];
+      t.sim.faults.rules = [{ api: "jira", kind: "status", status: 429, retryAfterSeconds: 1, times: 2 }];
       return undefined;
     },
     check: (r, t) => {
-      expect(r.outcome).toBe("complete");
-      expect(t.sim.limiter.rejected.get("jira")).toBeGreaterThan(0);
+      expect(state(r, "jira")?.state).toBe("complete");
+      expect(t.sim.faults.fired.get("status")).toBe(2);
     },
+  },
+  {
+    id: "H5",
+    title: "under a server rate limit the run slows down and completes",
+    arrange: (t) => {
+      t.sim.limiter.rules = [{ api: "jira", limit: 40, windowMs: 200, reason: "jira-burst-based" }];
+      return undefined;
+    },
+    check: (r) => expect(state(r, "jira")?.state).toBe("complete"),
   },
   {
     id: "H3",

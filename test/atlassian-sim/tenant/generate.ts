@@ -1343,15 +1343,21 @@ class TenantBuilder {
       usedRepoSlugs.add(slug);
       const isPublic = publicRepos.has(i);
       const privateIndex = isPublic ? -1 : privateSeen++;
+      // Draw exactly as before (so the rest of the tenant is unchanged), then give the first private repositories
+      // each fork policy in turn.
+      const drawn: BitbucketForkPolicy | null =
+        !isPublic && i >= 3
+          ? rng.weighted([
+              ["no_public_forks", 6],
+              ["allow_forks", 2],
+              ["no_forks", 2],
+            ] as const)
+          : null;
       const forkPolicy: BitbucketForkPolicy = isPublic
         ? "allow_forks"
         : privateIndex < policies.length
           ? policies[privateIndex]!
-          : rng.weighted([
-              ["no_public_forks", 6],
-              ["allow_forks", 2],
-              ["no_forks", 2],
-            ] as const);
+          : (drawn ?? "no_public_forks");
       const mainbranch = rng.weighted([
         ["main", 70],
         ["master", 20],
