@@ -7,7 +7,10 @@ import { StoreUrlError } from "../store/open-store.js";
 import { DISCOVER_HELP, discoverCommand } from "./discover.js";
 import { EXIT } from "./exit-codes.js";
 import { EXPORT_HELP, exportCommand } from "./export.js";
+import { LIFECYCLE_HELP, lifecycleCommand } from "./lifecycle.js";
 import { QUERY_HELP, queryCommand } from "./query.js";
+import { SERVE_HELP, serveCommand } from "./serve.js";
+import { TENANTS_HELP, tenantsCommand } from "./tenants.js";
 import { UsageError } from "./usage-error.js";
 
 const HELP = `Usage: accessmap <command> [options]
@@ -16,6 +19,9 @@ Commands:
   discover   read identities and permissions from Atlassian Cloud and make them the tenant's current model
   export     the current model as access-review CSV, JSON, or Veza OAA payloads
   query      who can access what, why, search, snapshot diffs and insights
+  lifecycle  plan and apply user lifecycle changes (SCIM, Admin API); the lifecycle audit log
+  serve      run the HTTP API with the sync worker and scheduler
+  tenants    list, create and delete the service's tenants; mint API keys
 
 Run "accessmap <command> --help" for a command's options.
 `;
@@ -24,6 +30,9 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; help:
   discover: { run: discoverCommand, help: DISCOVER_HELP },
   export: { run: exportCommand, help: EXPORT_HELP },
   query: { run: queryCommand, help: QUERY_HELP },
+  lifecycle: { run: lifecycleCommand, help: LIFECYCLE_HELP },
+  serve: { run: serveCommand, help: SERVE_HELP },
+  tenants: { run: tenantsCommand, help: TENANTS_HELP },
 };
 
 /** Runs the CLI and returns its exit code. */

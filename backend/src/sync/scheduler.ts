@@ -13,9 +13,6 @@
 import type { Logger } from "../security/logger.js";
 import type { Store, Tenant } from "../store/store.js";
 
-/** Keys of a tenant's stored configuration that belong to the service, not to the connection configuration. */
-export const SERVICE_CONFIG_KEYS = ["schedule"] as const;
-
 /** The dedupe key of every scheduled (and, by convention, every requested) sync. */
 export const SYNC_DEDUPE_KEY = "sync";
 

@@ -51,7 +51,6 @@ import {
   type Tenant,
 } from "../store/store.js";
 import { runSync, type SyncOptions, type SyncResult } from "./run-sync.js";
-import { SERVICE_CONFIG_KEYS } from "./scheduler.js";
 
 export interface SyncWorkerDeps {
   store: Store;
@@ -177,13 +176,6 @@ export function isTransient(err: unknown): boolean {
 }
 
 const defaultRetryDelay = (attempt: number) => Math.min(15 * 60_000, 30_000 * 2 ** Math.max(0, attempt - 1));
-
-/** The tenant's stored configuration without the service's own keys (the connection schema is strict). */
-function connectionTenant(tenant: Tenant): Tenant {
-  const config = { ...tenant.config };
-  for (const key of SERVICE_CONFIG_KEYS) delete config[key];
-  return { ...tenant, config };
-}
 
 /**
  * Ends the tenant's `running` snapshots as `failed`. Call only while holding the tenant's job: the store runs one job
@@ -387,7 +379,7 @@ export function startSyncWorker(deps: SyncWorkerDeps): SyncWorker {
         });
       }
 
-      const config = await loadTenantConfig(tstore, deps.keyring, connectionTenant(tenant));
+      const config = await loadTenantConfig(tstore, deps.keyring, tenant);
       const idpIdentities = await deps.idpIdentitiesFor?.(job.tenantId);
       if (task.interrupt) throw new SyncInterrupted(INTERRUPT_REASON[task.interrupt]);
 

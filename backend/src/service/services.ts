@@ -1,0 +1,89 @@
+/**
+ * What the service's routes run on: the store, the master keyring, the logger, the credentials' checkers and the
+ * model cache. {@link resolveServices} fills in defaults; {@link servicesFromSettings} builds them from the
+ * checked settings (the Forge verifier only when `ACCESSMAP_FORGE_APP_ID` is set).
+ *
+ * @module
+ */
+import type { Secret } from "../config/secret.js";
+import type { MasterKeyring } from "../security/envelope.js";
+import { FitVerifier } from "../security/fit.js";
+import type { Logger } from "../security/logger.js";
+import type { Store } from "../store/store.js";
+import { ForgeTenantIndex, OperatorCheck } from "./auth.js";
+import { ModelCache } from "./model-cache.js";
+import type { ServiceSettings } from "./settings.js";
+
+export interface ServiceContext {
+  store: Store;
+  keyring: MasterKeyring;
+  logger: Logger;
+  operatorToken: Secret | string;
+  /** Default: a cache checking the current pointer on every request. */
+  models?: ModelCache;
+  /** The Forge verifier; null or absent disables `/forge/*` (503 `forge_not_configured`). */
+  fit?: FitVerifier | null;
+  /** The installation → tenant index the verifier resolves with (invalidated when a binding changes). */
+  forgeIndex?: ForgeTenantIndex;
+  /** Default 1 MiB. */
+  bodyLimitBytes?: number;
+  /** Check every JSON answer against its contract (tests). Default false. */
+  validateResponses?: boolean;
+  /** Called after a sync is queued (the service wakes its worker). */
+  onSyncRequested?: (tenantId: string) => void;
+  now?: () => Date;
+}
+
+export interface Services {
+  store: Store;
+  keyring: MasterKeyring;
+  logger: Logger;
+  operator: OperatorCheck;
+  models: ModelCache;
+  fit: FitVerifier | null;
+  forgeIndex: ForgeTenantIndex;
+  bodyLimitBytes: number;
+  validateResponses: boolean;
+  onSyncRequested: (tenantId: string) => void;
+  now: () => Date;
+}
+
+export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
+
+export function resolveServices(ctx: ServiceContext): Services {
+  return {
+    store: ctx.store,
+    keyring: ctx.keyring,
+    logger: ctx.logger,
+    operator: new OperatorCheck(ctx.operatorToken),
+    models: ctx.models ?? new ModelCache(ctx.store),
+    fit: ctx.fit ?? null,
+    forgeIndex: ctx.forgeIndex ?? new ForgeTenantIndex(ctx.store),
+    bodyLimitBytes: ctx.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
+    validateResponses: ctx.validateResponses ?? false,
+    onSyncRequested: ctx.onSyncRequested ?? (() => undefined),
+    now: ctx.now ?? (() => new Date()),
+  };
+}
+
+/** The service context the checked settings describe, over an opened store. */
+export function servicesFromSettings(settings: ServiceSettings, store: Store, logger: Logger): ServiceContext {
+  const forgeIndex = new ForgeTenantIndex(store);
+  const fit = settings.forge
+    ? new FitVerifier({
+        appId: settings.forge.appId,
+        jwksUrl: settings.forge.jwksUrl,
+        allowedApiHosts: settings.forge.allowedApiHosts,
+        resolveTenant: forgeIndex.resolve,
+      })
+    : null;
+  return {
+    store,
+    keyring: settings.keyring,
+    logger,
+    operatorToken: settings.operatorToken,
+    fit,
+    forgeIndex,
+    bodyLimitBytes: settings.bodyLimitBytes,
+  };
+}
