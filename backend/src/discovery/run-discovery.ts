@@ -5,6 +5,7 @@
  * an empty one; the store keeps its last good data.
  */
 import { randomUUID } from "node:crypto";
+import { setMaxListeners } from "node:events";
 import { readConfluence } from "@accessmap/shared/readers/confluence/read-confluence";
 import { readJira } from "@accessmap/shared/readers/jira/read-jira";
 import type { ProgressEvent, ReaderContext, ReaderResult } from "@accessmap/shared/readers/reader";
@@ -53,6 +54,9 @@ const iso = (ms: number) => new Date(ms).toISOString();
 /** Runs discovery for one configuration. */
 export async function runDiscovery(config: Config, opts: DiscoveryOptions): Promise<DiscoveryResult> {
   const clock = opts.clock ?? Date.now;
+  // Every request in flight (up to the concurrency cap per source) listens to the one cancellation signal; that is
+  // expected, not a leak, so lift Node's default warning threshold of 10 for it.
+  if (opts.signal) setMaxListeners(10_000, opts.signal);
   const runId = randomUUID();
   const startedAt = clock();
   const calls = new Map<string, number>();
