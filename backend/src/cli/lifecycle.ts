@@ -42,7 +42,8 @@ deprovision and delete identities. Every request is planned first; nothing is se
 
 Subcommands:
   plan     show the calls a request would make, with each target's current and intended state (a dry run)
-  apply    re-validate and carry out a plan (a dry run unless --yes); print the result of every step
+  apply    re-validate and carry out a plan (a dry run unless --yes); print the result of every step;
+           a plan whose input has problems is not applied: fix the input first
   audit    the lifecycle audit log, newest first
 
 Input (plan, apply), one of:
