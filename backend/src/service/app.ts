@@ -24,6 +24,7 @@ import { type AppEnv, Router } from "./contract.js";
 import { ApiError, type ErrorStatus, errorBody, fromStoreError } from "./errors.js";
 import { docsRoutes } from "./openapi.js";
 import { auditRoutes } from "./routes/audit.js";
+import { eventRoutes } from "./routes/events.js";
 import { exportRoutes } from "./routes/exports.js";
 import { forgeRoutes } from "./routes/forge.js";
 import { healthRoutes } from "./routes/health.js";
@@ -114,6 +115,7 @@ export function createService(ctx: ServiceContext): Service {
   insightRoutes(router);
   auditRoutes(router);
   forgeRoutes(router);
+  eventRoutes(router);
   docsRoutes(router);
   return { app, services, router };
 }

@@ -5,7 +5,12 @@
  *
  * @module
  */
+import type { Send } from "@accessmap/shared/transport/transport";
 import type { Secret } from "../config/secret.js";
+import { EventProcessor, type EventProcessorDeps } from "../events/processor.js";
+import { EventQueue } from "../events/queue.js";
+import type { PatchOutcome } from "../events/types.js";
+import { createUndiciSend } from "../http/undici-send.js";
 import type { MasterKeyring } from "../security/envelope.js";
 import { FitVerifier } from "../security/fit.js";
 import type { Logger } from "../security/logger.js";
@@ -32,6 +37,19 @@ export interface ServiceContext {
   /** Called after a sync is queued (the service wakes its worker). */
   onSyncRequested?: (tenantId: string) => void;
   now?: () => Date;
+  /** How event re-reads reach the APIs. Default: undici, created on first use. */
+  send?: Send;
+  /** The event queue (webhooks, Forge events, the Admin events poller feed it). Default: one over an
+   *  {@link EventProcessor} of this context. */
+  events?: EventQueue;
+  /** Events waiting at most before webhooks answer 503 (default 10,000). */
+  eventQueueCapacity?: number;
+  /** Called after each processed batch of events (benchmark, tests). */
+  onEventOutcome?: (o: PatchOutcome) => void;
+  /** Extra processor settings (tests). */
+  eventProcessor?: Partial<Omit<EventProcessorDeps, "store" | "keyring" | "logger" | "send">>;
+  /** How long a webhook delivery id is remembered (W6). Default 7 days. */
+  webhookDedupeTtlMs?: number;
 }
 
 export interface Services {
@@ -46,12 +64,46 @@ export interface Services {
   validateResponses: boolean;
   onSyncRequested: (tenantId: string) => void;
   now: () => Date;
+  events: EventQueue;
+  webhookDedupeTtlMs: number;
 }
 
 export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
 
+export const DEFAULT_WEBHOOK_DEDUPE_TTL_MS = 7 * 24 * 60 * 60 * 1000;
+
+function lazyUndiciSend(): Send {
+  let send: Send | null = null;
+  return (req) => {
+    send ??= createUndiciSend();
+    return send(req);
+  };
+}
+
 export function resolveServices(ctx: ServiceContext): Services {
+  const onSyncRequested = ctx.onSyncRequested ?? (() => undefined);
+  let events = ctx.events;
+  if (!events) {
+    const processor = new EventProcessor({
+      store: ctx.store,
+      keyring: ctx.keyring,
+      logger: ctx.logger,
+      send: ctx.send ?? lazyUndiciSend(),
+      onSyncRequested,
+      onOutcome: ctx.onEventOutcome,
+      ...ctx.eventProcessor,
+    });
+    events = new EventQueue({
+      capacity: ctx.eventQueueCapacity,
+      logger: ctx.logger,
+      process: async (tenantId, batch) => {
+        await processor.process(tenantId, batch);
+      },
+    });
+  }
   return {
+    events,
+    webhookDedupeTtlMs: ctx.webhookDedupeTtlMs ?? DEFAULT_WEBHOOK_DEDUPE_TTL_MS,
     store: ctx.store,
     keyring: ctx.keyring,
     logger: ctx.logger,
@@ -61,7 +113,7 @@ export function resolveServices(ctx: ServiceContext): Services {
     forgeIndex: ctx.forgeIndex ?? new ForgeTenantIndex(ctx.store),
     bodyLimitBytes: ctx.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
     validateResponses: ctx.validateResponses ?? false,
-    onSyncRequested: ctx.onSyncRequested ?? (() => undefined),
+    onSyncRequested,
     now: ctx.now ?? (() => new Date()),
   };
 }

@@ -9,8 +9,21 @@ import { decryptSecrets, encryptSecrets, type MasterKeyring } from "../security/
 import type { Store, Tenant } from "../store/store.js";
 
 /** The secret fields of a connection configuration, by their path in it. */
-export const SECRET_PATHS = ["adminApiKey", "productToken", "bitbucketOAuthSecret", "lifecycle.scimToken"] as const;
+export const SECRET_PATHS = [
+  "adminApiKey",
+  "productToken",
+  "bitbucketOAuthSecret",
+  "lifecycle.scimToken",
+  "bitbucketWebhookSecret",
+  "bitbucketWebhookSecretPrevious",
+] as const;
 export type SecretPath = (typeof SECRET_PATHS)[number];
+
+/**
+ * Secrets the service keeps for itself rather than for a connection (the Bitbucket webhook secret, and the previous
+ * one during a rotation window, W8): sealed like the others, never part of the connection configuration.
+ */
+export const SERVICE_SECRET_PATHS = ["bitbucketWebhookSecret", "bitbucketWebhookSecretPrevious"] as const;
 
 /**
  * Keys the service keeps in a tenant's stored configuration beside the connection fields: the list of secrets set,
@@ -101,8 +114,17 @@ export async function loadTenantConfig(store: Store, keyring: MasterKeyring, ten
   const secrets: Partial<Record<SecretPath, string>> = {};
   if (blob) {
     for (const [name, secret] of Object.entries(decryptSecrets(tenant.id, blob, keyring))) {
+      if ((SERVICE_SECRET_PATHS as readonly string[]).includes(name)) continue;
       secrets[name as SecretPath] = secret.reveal();
     }
   }
   return parseConfig(joinConfig(connectionFields(tenant), secrets), `tenant ${tenant.name}`);
+}
+
+/** The tenant's Bitbucket webhook secrets, current first (and the previous one during a rotation); [] when none. */
+export async function loadWebhookSecrets(store: Store, keyring: MasterKeyring, tenant: Tenant): Promise<string[]> {
+  const blob = await store.getTenantSecrets(tenant.id);
+  if (!blob) return [];
+  const secrets = decryptSecrets(tenant.id, blob, keyring);
+  return SERVICE_SECRET_PATHS.map((p) => secrets[p]?.reveal()).filter((v): v is string => typeof v === "string");
 }

@@ -39,7 +39,24 @@ const ServiceFields = {
   schedule: Schedule.optional(),
   forgeInstallationId: z.string().min(1).max(200).optional().describe("The Forge installation acting for the tenant."),
   forgeCloudId: z.string().min(1).max(200).optional().describe("Pins the Forge installation to one site."),
+  bitbucketWebhookSecret: webhookSecret("The Bitbucket webhook secret (`X-Hub-Signature`); sealed, write-only."),
+  bitbucketWebhookSecretPrevious: webhookSecret(
+    "The previous webhook secret, accepted too during a rotation window; remove it (null) when done.",
+  ),
 };
+
+function webhookSecret(description: string) {
+  return z
+    .string()
+    .min(16, "must be at least 16 characters")
+    .max(512)
+    .refine((v) => v.trim() === v && v.trim() !== "", "must not be blank or padded")
+    .optional()
+    .describe(description);
+}
+
+/** Sealed service secrets, checked as service fields, not as connection fields. */
+const SERVICE_SECRET_KEYS = ["bitbucketWebhookSecret", "bitbucketWebhookSecretPrevious"] as const;
 
 /** `POST /v1/tenants`: the connection configuration plus the service fields. Secrets are write-only. */
 export const CreateTenantBody = z.strictObject({ ...ConfigInput.shape, ...ServiceFields });
@@ -122,7 +139,7 @@ export function checkTenantInput(
   const shape = CreateTenantBody.safeParse(raw);
   if (!shape.success) issues.push(...fieldIssues(shape.error, where));
   const connection: Record<string, unknown> = { ...raw };
-  for (const k of SERVICE_KEYS) delete connection[k];
+  for (const k of [...SERVICE_KEYS, ...SERVICE_SECRET_KEYS]) delete connection[k];
   const rules = ConfigInput.safeParse(connection);
   if (!rules.success) {
     for (const i of fieldIssues(rules.error, where)) {

@@ -43,6 +43,7 @@ import {
   type ClaimJobInput,
   type CommitSnapshotInput,
   ConflictError,
+  type CrawlBatch,
   type CurrentModel,
   type CurrentPointer,
   type Cursor,
@@ -452,6 +453,11 @@ export class PostgresStore implements Store {
       await this.#lockTenant(c, tenantId);
       await this.#stateMustBe(c, tenantId, version, ["running"], "commit");
       const current = await this.#currentVersion(c, tenantId);
+      if (input.expectedCurrent !== undefined && current !== input.expectedCurrent) {
+        throw new ConflictError(
+          `snapshot ${version} expected current version ${input.expectedCurrent ?? "none"}, but it is ${current ?? "none"}`,
+        );
+      }
       if (current !== null && current > version) {
         throw new ConflictError(`snapshot ${version} is older than the current snapshot ${current}`);
       }
@@ -921,5 +927,52 @@ export class PostgresStore implements Store {
       if (pgCode(err) === "23503") throw new NotFoundError(`no tenant ${tenantId}`);
       throw err;
     }
+  }
+
+  // ---------------------------------------------------------------- forge crawls
+
+  async putCrawlBatch(
+    tenantId: string,
+    input: { runId: string; seq: number; section: string; rows: Record<string, unknown> },
+  ): Promise<boolean> {
+    const now = this.#now();
+    return this.#tx(async (c) => {
+      await this.#tenantMustExist(c, tenantId);
+      const existed = await this.#one(
+        c,
+        "SELECT 1 FROM forge_crawl_batches WHERE tenant_id = $1 AND run_id = $2 AND seq = $3 FOR UPDATE",
+        [tenantId, input.runId, input.seq],
+      );
+      await this.#count(
+        c,
+        `INSERT INTO forge_crawl_batches (tenant_id, run_id, seq, section, rows, received_at) VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (tenant_id, run_id, seq) DO UPDATE
+           SET section = EXCLUDED.section, rows = EXCLUDED.rows, received_at = EXCLUDED.received_at`,
+        [tenantId, input.runId, input.seq, input.section, JSON.stringify(input.rows), now],
+      );
+      return existed === undefined;
+    });
+  }
+
+  async listCrawlBatches(tenantId: string, runId: string): Promise<CrawlBatch[]> {
+    const rows = await this.#rows(
+      this.#pool,
+      "SELECT run_id, seq, section, rows, received_at FROM forge_crawl_batches WHERE tenant_id = $1 AND run_id = $2 ORDER BY seq",
+      [tenantId, runId],
+    );
+    return rows.map((r) => ({
+      runId: String(r.run_id),
+      seq: Number(r.seq),
+      section: String(r.section),
+      rows: (typeof r.rows === "string" ? JSON.parse(r.rows) : r.rows) as Record<string, unknown>,
+      receivedAt: (r.received_at instanceof Date ? r.received_at : new Date(String(r.received_at))).toISOString(),
+    }));
+  }
+
+  async deleteCrawl(tenantId: string, runId: string): Promise<number> {
+    return this.#count(this.#pool, "DELETE FROM forge_crawl_batches WHERE tenant_id = $1 AND run_id = $2", [
+      tenantId,
+      runId,
+    ]);
   }
 }

@@ -39,6 +39,7 @@ import {
   type ClaimJobInput,
   type CommitSnapshotInput,
   ConflictError,
+  type CrawlBatch,
   type CurrentModel,
   type CurrentPointer,
   type Cursor,
@@ -400,6 +401,11 @@ export class SqliteStore implements Store {
     return this.#tx(() => {
       this.#stateMustBe(tenantId, version, ["running"], "commit");
       const current = this.#currentVersion(tenantId);
+      if (input.expectedCurrent !== undefined && current !== input.expectedCurrent) {
+        throw new ConflictError(
+          `snapshot ${version} expected current version ${input.expectedCurrent ?? "none"}, but it is ${current ?? "none"}`,
+        );
+      }
       if (current !== null && current > version) {
         throw new ConflictError(`snapshot ${version} is older than the current snapshot ${current}`);
       }
@@ -876,6 +882,54 @@ export class SqliteStore implements Store {
         ) > 0
       );
     });
+  }
+
+  // ---------------------------------------------------------------- forge crawls
+
+  async putCrawlBatch(
+    tenantId: string,
+    input: { runId: string; seq: number; section: string; rows: Record<string, unknown> },
+  ): Promise<boolean> {
+    const now = this.#ms();
+    return this.#tx(() => {
+      this.#tenantMustExist(tenantId);
+      const existed = this.#get(
+        "SELECT 1 FROM forge_crawl_batches WHERE tenant_id = ? AND run_id = ? AND seq = ?",
+        tenantId,
+        input.runId,
+        input.seq,
+      );
+      this.#run(
+        `INSERT INTO forge_crawl_batches (tenant_id, run_id, seq, section, rows, received_at) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (tenant_id, run_id, seq) DO UPDATE
+           SET section = excluded.section, rows = excluded.rows, received_at = excluded.received_at`,
+        tenantId,
+        input.runId,
+        input.seq,
+        input.section,
+        JSON.stringify(input.rows),
+        now,
+      );
+      return existed === undefined;
+    });
+  }
+
+  async listCrawlBatches(tenantId: string, runId: string): Promise<CrawlBatch[]> {
+    return this.#all(
+      "SELECT run_id, seq, section, rows, received_at FROM forge_crawl_batches WHERE tenant_id = ? AND run_id = ? ORDER BY seq",
+      tenantId,
+      runId,
+    ).map((r) => ({
+      runId: String(r.run_id),
+      seq: Number(r.seq),
+      section: String(r.section),
+      rows: JSON.parse(String(r.rows)) as Record<string, unknown>,
+      receivedAt: new Date(Number(r.received_at)).toISOString(),
+    }));
+  }
+
+  async deleteCrawl(tenantId: string, runId: string): Promise<number> {
+    return this.#run("DELETE FROM forge_crawl_batches WHERE tenant_id = ? AND run_id = ?", tenantId, runId);
   }
 }
 

@@ -687,6 +687,62 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
       });
     });
 
+    it("commits with expectedCurrent only while the pointer is still there (compare-and-set)", async () => {
+      await store.createTenant({ id: "cas", name: "cas" });
+      const first = await commitNew(store, "cas", "r1");
+      const patch = await store.startSnapshot("cas", { runId: "patch" });
+      const sync = await commitNew(store, "cas", "r2");
+      expect(sync.version).toBeGreaterThan(first.version);
+      await expect(
+        store.commitSnapshot("cas", patch.version, {
+          snapshot: makeSnapshot("patch"),
+          model: makeModel("patch", 3),
+          expectedCurrent: first.version,
+        }),
+      ).rejects.toBeInstanceOf(ConflictError);
+      expect((await store.getCurrentPointer("cas"))?.version).toBe(sync.version);
+      expect((await store.getSnapshot("cas", patch.version))?.state).toBe("running");
+      const rebased = await store.startSnapshot("cas", { runId: "patch-2" });
+      const ok = await store.commitSnapshot("cas", rebased.version, {
+        snapshot: makeSnapshot("patch"),
+        model: makeModel("patch", 3),
+        expectedCurrent: sync.version,
+      });
+      expect(ok.current).toBe(true);
+    });
+
+    describe("forge crawl batches", () => {
+      beforeEach(async () => {
+        for (const id of ["t", "u"]) await store.createTenant({ id, name: id });
+      });
+
+      it("keeps batches by (run, seq): a retried batch replaces itself, per tenant", async () => {
+        expect(await store.putCrawlBatch("t", { runId: "r1", seq: 2, section: "jira", rows: { users: [2] } })).toBe(
+          true,
+        );
+        expect(await store.putCrawlBatch("t", { runId: "r1", seq: 1, section: "jira", rows: { users: [1] } })).toBe(
+          true,
+        );
+        // The retry of seq 1 is recognised and stored once.
+        expect(await store.putCrawlBatch("t", { runId: "r1", seq: 1, section: "jira", rows: { users: [1] } })).toBe(
+          false,
+        );
+        await store.putCrawlBatch("u", { runId: "r1", seq: 1, section: "confluence", rows: { spaces: [] } });
+        const batches = await store.listCrawlBatches("t", "r1");
+        expect(batches.map((b) => [b.seq, b.section, b.rows])).toEqual([
+          [1, "jira", { users: [1] }],
+          [2, "jira", { users: [2] }],
+        ]);
+        expect(await store.listCrawlBatches("t", "r2")).toEqual([]);
+        await expect(
+          store.putCrawlBatch("nope", { runId: "r", seq: 1, section: "jira", rows: {} }),
+        ).rejects.toBeInstanceOf(NotFoundError);
+        expect(await store.deleteCrawl("t", "r1")).toBe(2);
+        expect(await store.listCrawlBatches("t", "r1")).toEqual([]);
+        expect(await store.listCrawlBatches("u", "r1")).toHaveLength(1);
+      });
+    });
+
     // ------------------------------------------------------------ tenant isolation
 
     it("never touches tenant A's rows through tenant B's operations (decoy tenant, D3)", async () => {

@@ -137,6 +137,12 @@ export interface CommitSnapshotInput {
    * until {@link Store.approveSnapshot}.
    */
   hold?: { reason: string } | null;
+  /**
+   * Compare-and-set on the current pointer: commit only while the current version is still this one (null: while
+   * the tenant has none); otherwise {@link ConflictError} and nothing is written. An event patch built on a base
+   * version uses it, so a full sync committed meanwhile is never overwritten by a patch of older data (P6).
+   */
+  expectedCurrent?: number | null;
 }
 
 export interface EndSnapshotInput {
@@ -281,6 +287,18 @@ export interface Cursor {
   updatedAt: string;
 }
 
+// ---------------------------------------------------------------- forge crawls
+
+export interface CrawlBatch {
+  runId: string;
+  seq: number;
+  /** `jira` or `confluence`. */
+  section: string;
+  /** The batch's rows: partial section arrays by key (JSON). */
+  rows: Record<string, unknown>;
+  receivedAt: string;
+}
+
 // ---------------------------------------------------------------- the store
 
 export interface Store {
@@ -383,6 +401,20 @@ export interface Store {
    * returns whether it was set.
    */
   setCursor(tenantId: string, name: string, value: string, options?: { expected?: string | null }): Promise<boolean>;
+
+  // forge crawls
+  /**
+   * Stores batch `seq` of a crawl run. A retried batch (same run and seq) with the same section replaces the stored
+   * rows (idempotent); returns false when that (run, seq) was already stored (a retry), true when new.
+   */
+  putCrawlBatch(
+    tenantId: string,
+    input: { runId: string; seq: number; section: string; rows: Record<string, unknown> },
+  ): Promise<boolean>;
+  /** The batches of a run, by seq. */
+  listCrawlBatches(tenantId: string, runId: string): Promise<CrawlBatch[]>;
+  /** Forgets a run's batches; returns how many were deleted. */
+  deleteCrawl(tenantId: string, runId: string): Promise<number>;
 }
 
 /** Options both implementations take. */

@@ -7,6 +7,7 @@
  */
 import { migration001 } from "./001-core.js";
 import { migration002 } from "./002-jobs.js";
+import { migration003 } from "./003-forge-crawls.js";
 
 export interface Migration {
   version: number;
@@ -15,7 +16,7 @@ export interface Migration {
   postgres: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [migration001, migration002];
+export const MIGRATIONS: readonly Migration[] = [migration001, migration002, migration003];
 
 export const LATEST_SCHEMA_VERSION: number = MIGRATIONS.length;
 
