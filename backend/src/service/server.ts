@@ -15,6 +15,7 @@ import type { Store } from "../store/store.js";
 import { startScheduler } from "../sync/scheduler.js";
 import { startSyncWorker } from "../sync/worker.js";
 import { createService } from "./app.js";
+import { startEventHousekeeping } from "./event-housekeeping.js";
 import { servicesFromSettings } from "./services.js";
 import type { ServiceSettings } from "./settings.js";
 
@@ -57,10 +58,13 @@ export async function startService(settings: ServiceSettings, opts: StartOptions
     : null;
   const scheduler = background ? startScheduler({ store, logger }) : null;
 
-  const { app } = createService({
+  const { app, services } = createService({
     ...servicesFromSettings(settings, store, logger),
     onSyncRequested: () => worker?.wake(),
   });
+  const events = background
+    ? startEventHousekeeping({ store, keyring: settings.keyring, send, logger, events: services.events })
+    : null;
 
   const server = serve({ fetch: app.fetch, hostname: settings.host, port: settings.port });
   await new Promise<void>((resolve, reject) => {
@@ -87,6 +91,8 @@ export async function startService(settings: ServiceSettings, opts: StartOptions
         if ("closeIdleConnections" in server) server.closeIdleConnections();
       });
       await scheduler?.stop();
+      await events?.stop();
+      await services.events.stop();
       await worker?.stop();
       await send.close();
       await store.close();
