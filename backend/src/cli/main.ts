@@ -10,6 +10,7 @@ import { EXPORT_HELP, exportCommand } from "./export.js";
 import { LIFECYCLE_HELP, lifecycleCommand } from "./lifecycle.js";
 import { QUERY_HELP, queryCommand } from "./query.js";
 import { SERVE_HELP, serveCommand } from "./serve.js";
+import { SYNCS_HELP, syncsCommand } from "./syncs.js";
 import { TENANTS_HELP, tenantsCommand } from "./tenants.js";
 import { UsageError } from "./usage-error.js";
 
@@ -22,6 +23,7 @@ Commands:
   lifecycle  plan and apply user lifecycle changes (SCIM, Admin API); the lifecycle audit log
   serve      run the HTTP API with the sync worker and scheduler
   tenants    list, create and delete the service's tenants; mint API keys
+  syncs      list, run, show and cancel sync jobs
 
 Run "accessmap <command> --help" for a command's options.
 `;
@@ -33,6 +35,7 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; help:
   lifecycle: { run: lifecycleCommand, help: LIFECYCLE_HELP },
   serve: { run: serveCommand, help: SERVE_HELP },
   tenants: { run: tenantsCommand, help: TENANTS_HELP },
+  syncs: { run: syncsCommand, help: SYNCS_HELP },
 };
 
 /** Runs the CLI and returns its exit code. */
