@@ -29,6 +29,7 @@ import { exportRoutes } from "./routes/exports.js";
 import { forgeRoutes } from "./routes/forge.js";
 import { healthRoutes } from "./routes/health.js";
 import { insightRoutes } from "./routes/insights.js";
+import { lifecycleRoutes } from "./routes/lifecycle.js";
 import { modelRoutes } from "./routes/model.js";
 import { snapshotRoutes } from "./routes/snapshots.js";
 import { syncRoutes } from "./routes/syncs.js";
@@ -114,6 +115,7 @@ export function createService(ctx: ServiceContext): Service {
   exportRoutes(router);
   insightRoutes(router);
   auditRoutes(router);
+  lifecycleRoutes(router);
   forgeRoutes(router);
   eventRoutes(router);
   docsRoutes(router);

@@ -17,6 +17,8 @@ export type ErrorCode =
   | "invalid_cursor"
   | "cursor_stale"
   | "conflict"
+  | "stale_plan"
+  | "not_configured"
   | "no_model"
   | "payload_too_large"
   | "unsupported_media_type"
@@ -33,6 +35,8 @@ export const ERROR_CODES: readonly ErrorCode[] = [
   "invalid_cursor",
   "cursor_stale",
   "conflict",
+  "stale_plan",
+  "not_configured",
   "no_model",
   "payload_too_large",
   "unsupported_media_type",

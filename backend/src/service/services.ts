@@ -37,7 +37,7 @@ export interface ServiceContext {
   /** Called after a sync is queued (the service wakes its worker). */
   onSyncRequested?: (tenantId: string) => void;
   now?: () => Date;
-  /** How event re-reads reach the APIs. Default: undici, created on first use. */
+  /** How event re-reads and lifecycle calls reach the APIs. Default: undici, created on first use. */
   send?: Send;
   /** The event queue (webhooks, Forge events, the Admin events poller feed it). Default: one over an
    *  {@link EventProcessor} of this context. */
@@ -66,6 +66,8 @@ export interface Services {
   now: () => Date;
   events: EventQueue;
   webhookDedupeTtlMs: number;
+  /** How the service reaches the Atlassian APIs (event re-reads, lifecycle management). */
+  send: Send;
 }
 
 export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
@@ -82,13 +84,14 @@ function lazyUndiciSend(): Send {
 
 export function resolveServices(ctx: ServiceContext): Services {
   const onSyncRequested = ctx.onSyncRequested ?? (() => undefined);
+  const send = ctx.send ?? lazyUndiciSend();
   let events = ctx.events;
   if (!events) {
     const processor = new EventProcessor({
       store: ctx.store,
       keyring: ctx.keyring,
       logger: ctx.logger,
-      send: ctx.send ?? lazyUndiciSend(),
+      send,
       onSyncRequested,
       onOutcome: ctx.onEventOutcome,
       ...ctx.eventProcessor,
@@ -103,6 +106,7 @@ export function resolveServices(ctx: ServiceContext): Services {
   }
   return {
     events,
+    send,
     webhookDedupeTtlMs: ctx.webhookDedupeTtlMs ?? DEFAULT_WEBHOOK_DEDUPE_TTL_MS,
     store: ctx.store,
     keyring: ctx.keyring,
