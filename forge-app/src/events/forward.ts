@@ -1,0 +1,92 @@
+/**
+ * Product and lifecycle events. Product events (users, projects, groups, spaces) are forwarded to the backend's
+ * `/forge/v1/events`, which acknowledges at once and re-reads the section. The install/upgrade events first check
+ * that the app user can read the product, then start a crawl so the model fills without waiting for the schedule.
+ *
+ * At install time the app user's permissions propagate eventually (docs: events-reference/life-cycle), and the
+ * backend may not know the installation yet: a 401 or 403 then asks Forge to retry (`InvocationError`,
+ * `FUNCTION_RETRY_REQUEST`; Forge retries up to 4 times). `@forge/events`' `InvocationError` constructor returns a
+ * plain `{_retry, retryOptions}` object, which the platform reads from the function's return value.
+ */
+import { FORGE_PATHS, ForgeEventsBody, ForgeEventsResponse } from "@accessmap/shared/wire/forge";
+import { asApp, route } from "@forge/api";
+import { InvocationError, InvocationErrorCode } from "@forge/events";
+import { startCrawl } from "../crawl/crawl.js";
+import { postBackend, RemoteError } from "../remote/backend.js";
+
+/** Seconds before Forge retries an event that met install-time permission lag. */
+export const PERMISSION_RETRY_AFTER_S = 60;
+
+export interface ForgeEvent {
+  eventType: string;
+  [key: string]: unknown;
+}
+
+export type RetryRequest = ReturnType<InvocationError["toJSON"]>;
+
+function retry(reason: string): RetryRequest {
+  console.warn("asking Forge to retry", reason);
+  return new InvocationError({
+    retryAfter: PERMISSION_RETRY_AFTER_S,
+    retryReason: InvocationErrorCode.FUNCTION_RETRY_REQUEST,
+  }) as unknown as RetryRequest;
+}
+
+const isAuthStatus = (status: number) => status === 401 || status === 403;
+
+/** Forwards one product event; a 401/403 from the backend becomes a retry request. */
+export async function forwardEvent(event: ForgeEvent, now = new Date()): Promise<RetryRequest | { accepted: number }> {
+  const { eventType, ...payload } = event;
+  const body = ForgeEventsBody.parse({ events: [{ eventType, payload, receivedAt: now.toISOString() }] });
+  try {
+    const res = await postBackend(FORGE_PATHS.events, body, ForgeEventsResponse, { retries: 2 });
+    return { accepted: res.accepted };
+  } catch (err) {
+    if (err instanceof RemoteError && isAuthStatus(err.status)) return retry(`backend ${err.status}`);
+    throw err;
+  }
+}
+
+/** The product-event trigger handler. */
+export async function handleProductEvent(event: ForgeEvent): Promise<RetryRequest | { accepted: number }> {
+  return forwardEvent(event);
+}
+
+/** Which product the installation is in, from the function context's `installContext` ARI. */
+function productOf(installContext: unknown): "jira" | "confluence" | null {
+  if (typeof installContext !== "string") return null;
+  if (installContext.startsWith("ari:cloud:jira:")) return "jira";
+  if (installContext.startsWith("ari:cloud:confluence:")) return "confluence";
+  return null;
+}
+
+/** A cheap read the crawl needs anyway: 401/403 means the app user's permissions have not propagated yet. */
+async function probeStatus(product: "jira" | "confluence"): Promise<number> {
+  const res =
+    product === "jira"
+      ? await asApp().requestJira(route`/rest/api/3/users/search?maxResults=${1}`)
+      : await asApp().requestConfluence(route`/wiki/api/v2/spaces?limit=${1}`);
+  await res.text();
+  return res.status;
+}
+
+/** `avi:forge:installed:app` / `avi:forge:upgraded:app`: check access, tell the backend, start a crawl. */
+export async function handleLifecycle(
+  event: ForgeEvent,
+  context: { installContext?: unknown } = {},
+): Promise<RetryRequest | { crawl: string[] }> {
+  const product = productOf(context.installContext);
+  if (product) {
+    const status = await probeStatus(product);
+    if (isAuthStatus(status)) return retry(`${product} answered ${status}`);
+  }
+  const forwarded = await forwardEvent(event);
+  if ("_retry" in forwarded) return forwarded;
+  try {
+    const job = await startCrawl();
+    return { crawl: job.runs.map((r) => r.runId) };
+  } catch (err) {
+    if (err instanceof RemoteError && isAuthStatus(err.status)) return retry(`backend ${err.status}`);
+    throw err;
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * The wire contract between the Forge app and the backend's `/forge/v1` routes (Forge Remote, `invokeRemote`,
+ * authenticated by the Forge Invocation Token). The two sides never import each other: they meet here.
+ *
+ * Crawl: `POST /forge/v1/crawls {section}` → `{runId, section}`; `POST /forge/v1/crawls/{runId}/batches
+ * {seq, section, rows}` → `{runId, seq, duplicate}` (a repeated seq is stored once); `POST
+ * /forge/v1/crawls/{runId}/complete {counts}` → `{runId, outcome, version, counts}`, 409 when the counts differ.
+ * Events: `POST /forge/v1/events {events: [{eventType, payload, receivedAt}]}` → `{accepted, ignored}`.
+ */
+import { z } from "zod";
+
+export const FORGE_PATHS = {
+  crawls: "/forge/v1/crawls",
+  batches: (runId: string) => `/forge/v1/crawls/${encodeURIComponent(runId)}/batches`,
+  complete: (runId: string) => `/forge/v1/crawls/${encodeURIComponent(runId)}/complete`,
+  events: "/forge/v1/events",
+} as const;
+
+export const CrawlSectionName = z.enum(["jira", "confluence"]);
+export type CrawlSectionName = z.infer<typeof CrawlSectionName>;
+
+export const CrawlRunId = z.string().regex(/^crawl-[0-9a-f-]{36}$/);
+
+export const StartCrawlBody = z.strictObject({ section: CrawlSectionName });
+export const StartCrawlResponse = z.object({ runId: CrawlRunId, section: CrawlSectionName });
+
+/** At most this many events per `/forge/v1/events` call (the route's limit). */
+export const MAX_EVENTS_PER_CALL = 500;
+
+export const CrawlBatchBody = z.strictObject({
+  seq: z.number().int().min(0).max(1_000_000),
+  section: CrawlSectionName,
+  rows: z.record(z.string(), z.unknown()),
+});
+export type CrawlBatchBody = z.infer<typeof CrawlBatchBody>;
+export const CrawlBatchResponse = z.object({ runId: z.string(), seq: z.number().int(), duplicate: z.boolean() });
+
+export const CompleteCrawlBody = z.strictObject({ counts: z.record(z.string(), z.number().int().min(0)) });
+export const CompleteCrawlResponse = z.object({
+  runId: z.string(),
+  outcome: z.enum(["committed", "held"]),
+  version: z.number().int(),
+  counts: z.record(z.string(), z.number().int()),
+});
+
+export const ForgeEventsBody = z.strictObject({
+  events: z
+    .array(
+      z.object({
+        eventType: z.string().min(1).max(200),
+        payload: z.record(z.string(), z.unknown()),
+        receivedAt: z.string().min(1).max(64),
+      }),
+    )
+    .min(1)
+    .max(MAX_EVENTS_PER_CALL),
+});
+export type ForgeEventsBody = z.infer<typeof ForgeEventsBody>;
+export const ForgeEventsResponse = z.object({ accepted: z.number().int(), ignored: z.number().int() });
+
+/** The backend's error body: `{error: {code, message, details?}}`. */
+export const WireError = z.object({
+  error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
+});
