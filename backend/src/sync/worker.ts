@@ -48,7 +48,6 @@ import {
   type SnapshotRecord,
   type Store,
   type SyncJob,
-  type Tenant,
 } from "../store/store.js";
 import { runSync, type SyncOptions, type SyncResult } from "./run-sync.js";
 
