@@ -18,6 +18,7 @@ export type ErrorCode =
   | "cursor_stale"
   | "conflict"
   | "stale_plan"
+  | "crawl_complete"
   | "not_configured"
   | "no_model"
   | "payload_too_large"
@@ -36,6 +37,7 @@ export const ERROR_CODES: readonly ErrorCode[] = [
   "cursor_stale",
   "conflict",
   "stale_plan",
+  "crawl_complete",
   "not_configured",
   "no_model",
   "payload_too_large",

@@ -56,8 +56,8 @@ export async function startCrawl(sections: readonly CrawlSectionName[] = CRAWL_S
 }
 
 function alreadyComplete(err: unknown): boolean {
-  // The backend answers 409 "this crawl run is already complete" once a run committed (a retried job).
-  return err instanceof RemoteError && err.status === 409 && /already complete/.test(err.message);
+  // The backend answers 409 with code `crawl_complete` once a run committed (a retried job).
+  return err instanceof RemoteError && err.status === 409 && err.code === "crawl_complete";
 }
 
 export interface ChunkOutcome {

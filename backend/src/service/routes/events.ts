@@ -241,7 +241,7 @@ export function eventRoutes(r: Router): void {
     async ({ params, body, tenant, services }) => {
       const t = tenant!;
       const crawl = await crawlOf(services, t.id, params.runId);
-      if (crawl.state !== "open") throw new ApiError(409, "conflict", "this crawl run is already complete");
+      if (crawl.state !== "open") throw new ApiError(409, "crawl_complete", "this crawl run is already complete");
       if (body.section !== crawl.section) {
         throw new ApiError(400, "validation_failed", `this crawl run reads ${crawl.section}`, [
           { path: "body.section", message: `must be ${crawl.section}` },
@@ -298,7 +298,7 @@ export function eventRoutes(r: Router): void {
     async ({ params, body, tenant, services, actor, c }) => {
       const t = tenant!;
       const crawl = await crawlOf(services, t.id, params.runId);
-      if (crawl.state !== "open") throw new ApiError(409, "conflict", "this crawl run is already complete");
+      if (crawl.state !== "open") throw new ApiError(409, "crawl_complete", "this crawl run is already complete");
       const batches = await services.store.listCrawlBatches(t.id, params.runId);
       const assembled = assembleCrawl(crawl.section, batches, body.counts);
       if (!assembled.ok && assembled.kind === "count_mismatch") {
