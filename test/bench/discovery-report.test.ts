@@ -12,11 +12,13 @@ import {
   fmtRatio,
   labelKey,
   overBound,
+  phases,
   type RunInput,
   renderMarkdown,
   routeKey,
   runBound,
   seconds,
+  slowApis,
   stressRates,
   summarizeRun,
   table,
@@ -208,6 +210,80 @@ describe("a run's summary", () => {
   });
 });
 
+describe("diagnosis", () => {
+  it("lists an API's endpoints in the order they were read, with their rate", () => {
+    const endpoints = [
+      {
+        api: "jira",
+        endpoint: "B",
+        calls: 101,
+        retries: 0,
+        status429: 0,
+        minimum: 101,
+        simCalls: 101,
+        firstMs: 500,
+        lastMs: 1500,
+      },
+      {
+        api: "jira",
+        endpoint: "A",
+        calls: 1,
+        retries: 0,
+        status429: 0,
+        minimum: 1,
+        simCalls: 1,
+        firstMs: 100,
+        lastMs: 100,
+      },
+      { api: "jira", endpoint: "never", calls: 0, retries: 0, status429: 0, minimum: 0, simCalls: null },
+      {
+        api: "scim",
+        endpoint: "S",
+        calls: 3,
+        retries: 0,
+        status429: 0,
+        minimum: 3,
+        simCalls: 3,
+        firstMs: 0,
+        lastMs: 10,
+      },
+    ];
+    expect(phases({ endpoints }, "jira")).toEqual([
+      { endpoint: "A", calls: 1, firstMs: 100, lastMs: 100, ratePerS: null },
+      { endpoint: "B", calls: 101, firstMs: 500, lastMs: 1500, ratePerS: 100 },
+    ]);
+  });
+
+  it("names the slowest endpoint of an API over target that does not set the wall, and its calls in flight", () => {
+    const s = summarizeRun(
+      run({
+        apis: [
+          api({ api: "jira", calls: 1000, simCalls: 1000, minimum: 1000, rate: { limit: 100, windowMs: 1000 } }),
+          // Bound 20 × 40 / 8 = 100 ms; 20 pages one after another take 1 s.
+          api({ api: "scim", calls: 20, simCalls: 20, minimum: 20, elapsedMs: 1000, meanExchangeMs: 50 }),
+        ],
+        endpoints: [
+          {
+            api: "scim",
+            endpoint: "GET /Users",
+            calls: 20,
+            retries: 0,
+            status429: 0,
+            minimum: 20,
+            simCalls: 20,
+            firstMs: 50,
+            lastMs: 1000,
+          },
+        ],
+      }),
+    );
+    expect(slowApis(s)).toEqual([
+      "SCIM took 1.0 s against a bound of 0.10 s (10.000), 5.0 s before the run's end; slowest endpoint GET /Users: " +
+        "20 calls over 0.95 s, 1.0 in flight on average.",
+    ]);
+  });
+});
+
 describe("Markdown", () => {
   it("formats seconds and ratios", () => {
     expect(seconds(250)).toBe("0.25 s");
@@ -234,7 +310,12 @@ describe("Markdown", () => {
       },
       stressRateLimits: { jira: { limit: 20, windowMs: 1000 } },
       runs: [
-        summarizeRun(run()),
+        summarizeRun(
+          run({
+            cpu: { discoveryMs: 3000, simulatorMs: 2500, loopDelayP99Ms: 12 },
+            load: { before: 0.5, after: 1.25 },
+          }),
+        ),
         summarizeRun(run({ name: "fallback-member", title: "fallback: member consumer", bitbucketMode: "fallback" })),
       ],
       notes: ["a note"],
@@ -250,6 +331,8 @@ describe("Markdown", () => {
     expect(md).toContain("| wall / bound | 0.600 ✓ | 0.600 ✓ |");
     expect(md).toContain("| peak RSS (maxRSS / sampled) | 190 MB ✓ (190 / 180) | 190 MB ✓ (190 / 180) |");
     expect(md).toContain("| CPU: discovery / simulator | 3.0 s / 2.5 s | 3.0 s / 2.5 s |");
+    expect(md).toContain("| event-loop delay p99 (discovery) | 12 ms | – |");
+    expect(md).toContain("| load average (1 min) at start / end | 0.50 / 1.25 | – |");
     expect(md).toContain(
       "| admin consumer | Jira | complete | 1000 | 980 | 1.020 ✓ | 1.0 s | 5.0 s | 10.0 s (100 / 1.0 s) | 0.100 | 0 / 0 | 0.00 s | 8 | 40 ms |",
     );
@@ -259,6 +342,8 @@ describe("Markdown", () => {
     expect(md).toContain("| Confluence | GET /wiki/rest/api/group | 3/– | 3/– |");
     expect(md).toContain("Cross-check: the calls reported by `onCall` equal the requests the simulator counted");
     expect(md).toContain("## Notes\n\n- a note");
+    expect(md).toContain("## Where the time goes");
+    expect(md).toContain("| run | API | endpoint | calls | first | last | rate |");
     // Jira's endpoints come before Confluence's.
     expect(md.indexOf("| Jira | GET")).toBeLessThan(md.indexOf("| Confluence | GET"));
   });

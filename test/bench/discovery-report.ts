@@ -102,8 +102,10 @@ export interface RunInput {
   apis: ApiInput[];
   endpoints: EndpointInput[];
   memory: MemoryInput;
+  /** 1-minute load average of the machine when the run started and ended (other work skews timings). */
+  load?: { before: number; after: number };
   /** CPU time used during the run by the discovery process and by the simulator (which share the machine). */
-  cpu: { discoveryMs: number; simulatorMs: number | null };
+  cpu: { discoveryMs: number; simulatorMs: number | null; loopDelayP99Ms?: number };
 }
 
 export interface Bound {
@@ -314,6 +316,60 @@ export function summarizeRun(input: RunInput, targets: Targets = TARGETS): RunSu
   };
 }
 
+// ---------------------------------------------------------------- diagnosis
+
+export interface Phase {
+  endpoint: string;
+  calls: number;
+  firstMs: number;
+  lastMs: number;
+  /** Calls per second between the first and the last answer; null for a single call. */
+  ratePerS: number | null;
+}
+
+/** The endpoints of one API that answered, in the order they were first read, with their rate. */
+export function phases(run: { endpoints: readonly EndpointInput[] }, api: string): Phase[] {
+  return run.endpoints
+    .filter((e) => e.api === api && e.calls > 0 && e.firstMs !== undefined && e.lastMs !== undefined)
+    .map((e) => {
+      const firstMs = e.firstMs as number;
+      const lastMs = e.lastMs as number;
+      const span = lastMs - firstMs;
+      return {
+        endpoint: e.endpoint,
+        calls: e.calls,
+        firstMs,
+        lastMs,
+        ratePerS: e.calls > 1 && span > 0 ? ((e.calls - 1) * 1000) / span : null,
+      };
+    })
+    .sort((a, b) => a.firstMs - b.firstMs || a.lastMs - b.lastMs);
+}
+
+/**
+ * APIs over the wall/bound target that do not set the run's wall, each with its slowest endpoint and the average
+ * number of its calls in flight (calls × mean exchange ÷ span): about 1 is a chain of dependent pages.
+ */
+export function slowApis(run: RunSummary, targets: Targets = TARGETS): string[] {
+  const out: string[] = [];
+  for (const a of run.apis) {
+    if (a.api === run.boundApi || a.elapsedOverBound <= targets.wallOverBound) continue;
+    const longest = phases(run, a.api).sort((x, y) => y.lastMs - y.firstMs - (x.lastMs - x.firstMs))[0];
+    const finishedBefore = run.wallMs - a.elapsedMs;
+    let text =
+      `${apiName(a.api)} took ${seconds(a.elapsedMs)} against a bound of ${seconds(a.bound.boundMs)} ` +
+      `(${fmtRatio(a.elapsedOverBound)}), ${seconds(Math.max(0, finishedBefore))} before the run's end`;
+    if (longest && a.meanExchangeMs !== null && longest.lastMs > longest.firstMs) {
+      const inFlight = (longest.calls * a.meanExchangeMs) / (longest.lastMs - longest.firstMs + a.meanExchangeMs);
+      text +=
+        `; slowest endpoint ${longest.endpoint}: ${longest.calls} calls over ` +
+        `${seconds(longest.lastMs - longest.firstMs)}, ${inFlight.toFixed(1)} in flight on average`;
+    }
+    out.push(`${text}.`);
+  }
+  return out;
+}
+
 // ---------------------------------------------------------------- rendering
 
 const API_NAMES: Record<string, string> = {
@@ -420,6 +476,14 @@ export function renderMarkdown(report: BenchReport, targets: Targets = TARGETS):
         (r) => `${seconds(r.cpu.discoveryMs)} / ${r.cpu.simulatorMs === null ? "–" : seconds(r.cpu.simulatorMs)}`,
       ),
     ],
+    [
+      "event-loop delay p99 (discovery)",
+      ...runs.map((r) => (r.cpu.loopDelayP99Ms === undefined ? "–" : `${r.cpu.loopDelayP99Ms} ms`)),
+    ],
+    [
+      "load average (1 min) at start / end",
+      ...runs.map((r) => (r.load ? `${r.load.before.toFixed(2)} / ${r.load.after.toFixed(2)}` : "–")),
+    ],
   ];
   out.push(table(["", ...runs.map((r) => r.title)], summaryRows), "");
 
@@ -488,6 +552,34 @@ export function renderMarkdown(report: BenchReport, targets: Targets = TARGETS):
     ...runs.map((r) => endpointCell(r.endpoints.find((e) => e.api === k.api && e.endpoint === k.endpoint))),
   ]);
   out.push(table(["API", "endpoint", ...runs.map((r) => r.title)], endpointRows), "");
+
+  out.push("## Where the time goes", "");
+  out.push(
+    "Per run, the endpoints of the API that sets the bound, in the order they were read: calls, when the first and " +
+      "the last answered, and the rate in between. APIs over the wall/bound target that do not set the run's wall " +
+      "are listed below it with their slowest endpoint: about one call in flight on average there is a chain of " +
+      "dependent pages, which no concurrency can shorten.",
+    "",
+  );
+  const phaseRows: string[][] = [];
+  for (const r of runs) {
+    const binding = r.apis.find((a) => a.api === r.boundApi);
+    if (!binding) continue;
+    for (const p of phases(r, binding.api)) {
+      phaseRows.push([
+        r.title,
+        apiName(binding.api),
+        p.endpoint,
+        String(p.calls),
+        seconds(p.firstMs),
+        seconds(p.lastMs),
+        p.ratePerS === null ? "–" : `${p.ratePerS.toFixed(0)}/s`,
+      ]);
+    }
+  }
+  out.push(table(["run", "API", "endpoint", "calls", "first", "last", "rate"], phaseRows), "");
+  const slow = runs.flatMap((r) => slowApis(r, targets).map((n) => `${r.title}: ${n}`));
+  if (slow.length > 0) out.push(...slow.map((n) => `- ${n}`), "");
 
   const mismatches = runs.flatMap((r) => r.crossCheckMismatches.map((m) => `${r.title}: ${m}`));
   out.push(

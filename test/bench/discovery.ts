@@ -2,6 +2,8 @@
  * The discovery benchmark (issue "Discovery" §5):
  *
  *   npm run bench:discovery -- --size M|L [--seed 7] [--concurrency N] [--runs admin,fallback-admin,...]
+ *                              [--out bench-results] [--quiet-wait 600] [--only jira,confluence,...]
+ *   npm run bench:discovery -- --render bench-results/discovery-L.json    (re-renders the Markdown only)
  *
  * Starts the Atlassian simulator in a child process (`test/atlassian-sim/cli.ts --json`), gives every API a
  * realistic latency and rate limit through its control endpoints, and runs `runDiscovery` — the production entry
@@ -23,9 +25,9 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
-import { cpus } from "node:os";
+import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
-import { performance } from "node:perf_hooks";
+import { monitorEventLoopDelay, performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import type { ConfigInput } from "@accessmap/backend/config/schema";
@@ -67,6 +69,27 @@ const RATE_LIMITS: Record<string, RateRule> = {
   scim: { limit: 50, windowMs: 1000 },
   bitbucket: { limit: 1000, windowMs: 10_000 },
 };
+/** What a reader of the report needs to know about the setup (rendered under "Notes"). */
+const NOTES = [
+  "Each discovery runs in a fresh process (`runDiscovery` over the production undici `send`, schema mode `warn`, " +
+    'the production retry policy); its peak RSS includes Node, tsx and the code ("RSS before discovery").',
+  "The simulator serves every host from one origin; discovery gets one connection pool per simulated host " +
+    "(api.atlassian.com, the site, api.bitbucket.org, bitbucket.org) of concurrency × 2 connections, as the CLI " +
+    "gives each real origin.",
+  "Rate limits are fixed windows that open at the first request after the previous one closed. Successful Jira, " +
+    "Confluence, SCIM and Bitbucket responses state the limit and what remains but no reset; Admin states its reset " +
+    "(`X-RateLimit-Reset`). A 429 carries `Retry-After` in whole seconds (at least 1), which the transport never " +
+    "shortens.",
+  "The governor paces an API whose limit comes without a window at 90 % of it per second (Atlassian's burst limits " +
+    "are per second), so a rate-bound API's best wall is about 1.11 × its bound; it never lets more requests in " +
+    "flight than the stated budget, and counts requests already sent against what remains.",
+  "Calls include every attempt (a retried request counts each time) and the Bitbucket OAuth token request; the " +
+    "lower bounds are the readers' own (`minimumJiraCalls`, …), fed with what each API exposes of the generated " +
+    "tenant.",
+  "Timings depend on the machine: the simulator and discovery share its CPUs, and each run waits (up to " +
+    "`--quiet-wait` seconds) for the 1-minute load average to fall under half the CPUs; the load is recorded.",
+];
+
 /** The stress run's limit is this fraction of run 1's demand. */
 const STRESS_FACTOR = 5;
 
@@ -124,6 +147,8 @@ interface WorkerResult {
   schemaWarnings: number;
   /** CPU time (user + system) the discovery process used during the run. */
   cpuMs: number;
+  /** Event-loop delay during the run (how late timers and callbacks ran), in ms. */
+  loopDelayMs: { mean: number; p99: number; max: number };
   memory: { baselineRssMB: number; sampledPeakRssMB: number; maxRssMB: number };
 }
 
@@ -179,6 +204,8 @@ async function worker(): Promise<void> {
   const sampler = setInterval(() => {
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
   }, 50);
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  loop.enable();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const result = await runDiscovery(config, {
@@ -208,6 +235,7 @@ async function worker(): Promise<void> {
   });
   const wallMs = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
+  loop.disable();
   peakRss = Math.max(peakRss, process.memoryUsage().rss);
   clearInterval(sampler);
   const maxRss = process.resourceUsage().maxRSS * 1024;
@@ -231,6 +259,11 @@ async function worker(): Promise<void> {
     exchanges: [...exchanges].map(([path, e]) => ({ path, ...e })),
     schemaWarnings,
     cpuMs: Math.round((cpu.user + cpu.system) / 1000),
+    loopDelayMs: {
+      mean: Math.round(loop.mean / 1e5) / 10,
+      p99: Math.round(loop.percentile(99) / 1e5) / 10,
+      max: Math.round(loop.max / 1e5) / 10,
+    },
     memory: {
       baselineRssMB: Math.round(baselineRss / MB),
       sampledPeakRssMB: Math.round(peakRss / MB),
@@ -429,6 +462,21 @@ async function runWorker(job: WorkerJob): Promise<WorkerResult> {
   });
 }
 
+/**
+ * Waits (at most `maxSeconds`) until the machine is quiet — 1-minute load average under half the CPUs — so that
+ * other work does not take the CPUs the simulator and discovery share. The load is recorded with each run.
+ */
+async function waitForQuiet(maxSeconds: number): Promise<void> {
+  const quiet = cpus().length / 2;
+  const until = Date.now() + maxSeconds * 1000;
+  let said = false;
+  while ((loadavg()[0] ?? 0) >= quiet && Date.now() < until) {
+    if (!said) process.stderr.write(`waiting for the machine to be quiet (load ${loadavg()[0]?.toFixed(2)})…\n`);
+    said = true;
+    await sleep(5000);
+  }
+}
+
 /** CPU time (user + system) of a process so far, from `/proc` (Linux); null elsewhere. */
 async function cpuTimeMs(pid: number | undefined): Promise<number | null> {
   if (pid === undefined) return null;
@@ -553,7 +601,7 @@ function toRunInput(
     apis,
     endpoints,
     memory: w.memory,
-    cpu: { discoveryMs: w.cpuMs, simulatorMs },
+    cpu: { discoveryMs: w.cpuMs, simulatorMs, loopDelayP99Ms: w.loopDelayMs.p99 },
   };
 }
 
@@ -566,14 +614,26 @@ async function main(): Promise<void> {
       runs: { type: "string" },
       out: { type: "string", default: "bench-results" },
       worker: { type: "boolean", default: false },
+      "quiet-wait": { type: "string", default: "600" },
+      render: { type: "string" },
+      only: { type: "string" },
     },
   });
   if (values.worker) return worker();
+  if (values.render) {
+    // Re-renders the Markdown of a saved report (after a change to the rendering), without running anything.
+    const path = String(values.render);
+    const markdown = renderMarkdown(JSON.parse(await readFile(path, "utf8")) as BenchReport);
+    await writeFile(path.replace(/\.json$/, ".md"), markdown);
+    process.stdout.write(markdown);
+    return;
+  }
   const size = String(values.size).toUpperCase();
   const seed = Number(values.seed);
   if (!["S", "M", "L", "XL"].includes(size)) throw new Error(`--size must be S, M, L or XL (got ${values.size})`);
   if (!Number.isSafeInteger(seed)) throw new Error(`--seed must be an integer (got ${values.seed})`);
   const wanted = values.runs ? new Set(values.runs.split(",")) : null;
+  const only = values.only ? new Set(values.only.split(",")) : null;
   const runs = RUNS.filter((r) => !wanted || wanted.has(r.name));
 
   const { generateTenant } = await import("../atlassian-sim/tenant/generate.js");
@@ -627,19 +687,28 @@ async function main(): Promise<void> {
 
       const overrides: Partial<ConfigInput> = {};
       if (values.concurrency) overrides.concurrency = Number(values.concurrency);
+      if (only) {
+        // Diagnosis: read only these sources (e.g. one API without the others competing for the CPUs).
+        overrides.products = (["jira", "confluence", "bitbucket"] as const).filter((p) => only.has(p));
+        if (!only.has("admin")) Object.assign(overrides, { adminApiKey: undefined, orgId: undefined });
+        if (!only.has("scim")) overrides.lifecycle = undefined;
+      }
       if (run.name === "fallback-member") {
         overrides.bitbucketOAuthKey = tenant.credentials.bitbucketMemberConsumer.key;
         overrides.bitbucketOAuthSecret = tenant.credentials.bitbucketMemberConsumer.secret;
       }
       const config = simConfigInput(tenant, details.bases.origin, overrides);
       concurrency = config.concurrency ?? 8;
-      process.stderr.write(`discovery benchmark ${size}: run ${run.name}…\n`);
+      await waitForQuiet(Number(values["quiet-wait"]));
+      const loadBefore = loadavg()[0] ?? 0;
+      process.stderr.write(`discovery benchmark ${size}: run ${run.name} (load ${loadBefore.toFixed(2)})…\n`);
       const simCpu0 = await cpuTimeMs(simChild.pid);
       const result = await runWorker({
         config,
         hosts: [details.bases.adminApi, details.bases.site, details.bases.bitbucketApi, details.bases.bitbucket],
       });
       const simCpu1 = await cpuTimeMs(simChild.pid);
+      const loadAfter = loadavg()[0] ?? 0;
       const after = (await control(ctl, "GET", "/requests")) as SimCounters;
       if (after.writes > 0) throw new Error(`${run.name}: discovery sent ${after.writes} write requests`);
       if (result.schemaWarnings > 0)
@@ -655,6 +724,7 @@ async function main(): Promise<void> {
         concurrency,
         simCpu0 !== null && simCpu1 !== null ? simCpu1 - simCpu0 : null,
       );
+      input.load = { before: loadBefore, after: loadAfter };
       const summary = summarizeRun(input);
       summaries.push(summary);
       process.stderr.write(
@@ -677,12 +747,15 @@ async function main(): Promise<void> {
       },
       stressRateLimits: stress,
       runs: summaries,
-      notes: [],
+      notes: NOTES,
     };
     const markdown = renderMarkdown(report);
     const dir = String(values.out);
     await mkdir(dir, { recursive: true });
-    await writeFile(join(dir, `discovery-${size}.json`), `${JSON.stringify(report, null, 1)}\n`);
+    await writeFile(
+      join(dir, `discovery-${size}.json`),
+      `${JSON.stringify(report, (_k, v) => (typeof v === "number" && !Number.isInteger(v) ? Math.round(v * 1000) / 1000 : v))}\n`,
+    );
     await writeFile(join(dir, `discovery-${size}.md`), markdown);
     process.stdout.write(markdown);
   } finally {

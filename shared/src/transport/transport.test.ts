@@ -264,6 +264,103 @@ describe("governor pacing (H5 and rate-limit reasons)", () => {
     expect(g.stats().waitedMs.jira).toBeGreaterThan(0);
   });
 
+  it("spacing armed by a response applies to the very next start, measured from the previous start", async () => {
+    const clock = new VirtualClock();
+    const g = new Governor({ concurrency: 4, maxQueue: 10, clock: clock.clock, sleep: clock.sleep });
+    const signals = { waitMs: undefined, reason: null, nearLimit: false, limit: 9, remaining: 8, resetMs: undefined };
+    const t0 = clock.now;
+    // The first request starts unpaced; its response states the limit.
+    await g.run("scim", "A", async () => g.observe("scim", "A", 200, signals));
+    await g.run("scim", "A", async () => undefined);
+    expect(clock.now - t0).toBeCloseTo(1000 / (9 * 0.9), 5);
+  });
+
+  it("near the limit, counts the requests already sent: none left for new ones pauses until the reset", async () => {
+    const clock = new VirtualClock();
+    const g = new Governor({ concurrency: 4, maxQueue: 10, clock: clock.clock, sleep: clock.sleep });
+    let release!: () => void;
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    // Two requests on their way; the third's response says 2 remain: they are the two.
+    const inFlight = [g.run("admin", "A", () => held), g.run("admin", "A", () => held)];
+    await g.run("admin", "A", async () =>
+      g.observe("admin", "A", 200, {
+        waitMs: undefined,
+        reason: null,
+        nearLimit: true,
+        limit: 50,
+        remaining: 2,
+        resetMs: 700,
+      }),
+    );
+    const t0 = clock.now;
+    await g.run("admin", "B", async () => undefined);
+    expect(clock.now - t0).toBe(700);
+    release();
+    await Promise.all(inFlight);
+  });
+
+  it("never lets more requests in flight than the API's whole stated budget", async () => {
+    const clock = new VirtualClock();
+    const g = new Governor({ concurrency: 8, maxQueue: 100, clock: clock.clock, sleep: clock.sleep });
+    g.observe("admin", "A", 200, {
+      waitMs: undefined,
+      reason: null,
+      nearLimit: false,
+      limit: 3,
+      remaining: 3,
+      resetMs: 60_000,
+    });
+    let inFlight = 0;
+    let peak = 0;
+    const tick = () => new Promise<void>((r) => setImmediate(r));
+    await Promise.all(
+      Array.from({ length: 10 }, () =>
+        g.run("admin", "A", async () => {
+          inFlight += 1;
+          peak = Math.max(peak, inFlight);
+          await tick();
+          inFlight -= 1;
+        }),
+      ),
+    );
+    expect(peak).toBe(3);
+    expect(g.stats().peakInFlight.admin).toBe(3);
+  });
+
+  it("timers that wake late do not slow the pace: a start less than a spacing late keeps its slot", async () => {
+    const clock = new VirtualClock();
+    // Every sleep overshoots by 8 ms, as a busy event loop makes timers do.
+    const lateSleep = async (ms: number) => {
+      clock.now += ms + 8;
+    };
+    const g = new Governor({ concurrency: 4, maxQueue: 10, clock: clock.clock, sleep: lateSleep });
+    const signals = { waitMs: undefined, reason: null, nearLimit: false, limit: 10, remaining: 9, resetMs: undefined };
+    const t0 = clock.now;
+    for (let i = 0; i < 10; i++) await g.run("jira", "A", async () => g.observe("jira", "A", 200, signals));
+    const spacing = 1000 / (10 * 0.9);
+    // Nine spacings and one timer's lateness, not nine of each.
+    expect(clock.now - t0).toBeLessThan(9 * spacing + 10);
+    expect(clock.now - t0).toBeGreaterThanOrEqual(9 * spacing);
+  });
+
+  it("a budget spent with no reset stated waits a second (a burst window) before the next start", async () => {
+    const clock = new VirtualClock();
+    const g = new Governor({ concurrency: 4, maxQueue: 10, clock: clock.clock, sleep: clock.sleep });
+    g.observe("scim", "A", 200, {
+      waitMs: undefined,
+      reason: null,
+      nearLimit: true,
+      limit: 2,
+      remaining: 0,
+      resetMs: undefined,
+    });
+    const t0 = clock.now;
+    await g.run("scim", "B", async () => undefined);
+    expect(clock.now - t0).toBe(1000);
+  });
+
   it("a limit stated without its window is paced per second, at 90 % of it, while responses keep stating it", async () => {
     const clock = new VirtualClock();
     const g = new Governor({ concurrency: 4, maxQueue: 10, clock: clock.clock, sleep: clock.sleep });
