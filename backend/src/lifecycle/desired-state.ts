@@ -20,6 +20,7 @@
  * - leaver → DEPROVISION_IDENTITY, with `suspend` (product access, Admin API) and `removeFromGroups`.
  * A user is named by `userName`, else `email`, else `accountId`. Every bad row is reported, not only the first.
  */
+import { CsvSyntaxError, parseCsvRecords } from "../util/csv-records.js";
 import type { LifecycleRequest, LocatedRequest, MembershipChange, UserAttributes, UserRef } from "./types.js";
 
 export interface DesiredStateIssue {
@@ -65,56 +66,6 @@ const CANONICAL = new Map(FIELDS.map((f) => [f.toLowerCase(), f]));
 type Row = Record<string, unknown>;
 
 // ---------------------------------------------------------------- CSV
-
-/** RFC 4180 records with the 1-based line each starts on; a BOM and blank lines are skipped. */
-export function parseCsvRecords(input: string): { cells: string[]; line: number }[] {
-  const s = input.charCodeAt(0) === 0xfeff ? input.slice(1) : input;
-  const rows: { cells: string[]; line: number }[] = [];
-  let line = 1;
-  let i = 0;
-  while (i < s.length) {
-    const startLine = line;
-    const cells: string[] = [];
-    let cell = "";
-    let quoted = false;
-    let end = false;
-    while (i < s.length && !end) {
-      const c = s[i]!;
-      if (quoted) {
-        if (c === '"' && s[i + 1] === '"') {
-          cell += '"';
-          i += 2;
-        } else if (c === '"') {
-          quoted = false;
-          i++;
-        } else {
-          if (c === "\n") line++;
-          cell += c;
-          i++;
-        }
-      } else if (c === '"' && cell === "") {
-        quoted = true;
-        i++;
-      } else if (c === ",") {
-        cells.push(cell);
-        cell = "";
-        i++;
-      } else if (c === "\r" || c === "\n") {
-        i += c === "\r" && s[i + 1] === "\n" ? 2 : 1;
-        line++;
-        end = true;
-      } else {
-        cell += c;
-        i++;
-      }
-    }
-    if (quoted) throw new DesiredStateError("CSV", [{ line: startLine, message: "unterminated quoted field" }]);
-    cells.push(cell);
-    if (cells.length === 1 && cells[0]!.trim() === "") continue;
-    rows.push({ cells, line: startLine });
-  }
-  return rows;
-}
 
 // ---------------------------------------------------------------- JSON with line numbers
 
@@ -349,7 +300,7 @@ export function parseDesiredState(text: string, source: string, format?: "csv" |
     try {
       records = parseCsvRecords(body);
     } catch (err) {
-      if (err instanceof DesiredStateError) throw new DesiredStateError(source, err.issues);
+      if (err instanceof CsvSyntaxError) throw new DesiredStateError(source, [{ line: err.line, message: err.reason }]);
       throw err;
     }
     const header = records[0];
@@ -381,7 +332,7 @@ export function parseDesiredState(text: string, source: string, format?: "csv" |
     try {
       parsed = reader.parse();
     } catch (err) {
-      if (err instanceof DesiredStateError) throw new DesiredStateError(source, err.issues);
+      if (err instanceof CsvSyntaxError) throw new DesiredStateError(source, [{ line: err.line, message: err.reason }]);
       throw err;
     }
     const rows: Array<{ row: unknown; kind: Kind | null; line: number }> = [];

@@ -12,7 +12,9 @@
  * one of their groups), Confluence from being seen in Confluence with `accountStatus: active` (Confluence does not
  * say who holds a licence; customer accounts never do). Bitbucket always from workspace membership.
  */
+
 import type { ScimSection, Snapshot } from "@accessmap/shared/snapshot/schema";
+import { CsvSyntaxError, parseCsvRecords } from "../util/csv-records.js";
 import type { Account, CorrelationReport, Group, Identity, ProductUse } from "./types.js";
 
 const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
@@ -141,58 +143,6 @@ function toParsed(
   return { id, login, email, displayName: text(fields.displayName), status, line };
 }
 
-/** Parses RFC 4180 CSV into records with the 1-based line each starts on; a BOM and blank lines are skipped. */
-function parseCsv(input: string): { cells: string[]; line: number }[] {
-  const s = input.charCodeAt(0) === 0xfeff ? input.slice(1) : input;
-  const rows: { cells: string[]; line: number }[] = [];
-  let line = 1;
-  let i = 0;
-  while (i < s.length) {
-    const startLine = line;
-    const cells: string[] = [];
-    let cell = "";
-    let quoted = false;
-    let endOfRecord = false;
-    while (i < s.length && !endOfRecord) {
-      const c = s[i]!;
-      if (quoted) {
-        if (c === '"') {
-          if (s[i + 1] === '"') {
-            cell += '"';
-            i += 2;
-          } else {
-            quoted = false;
-            i++;
-          }
-        } else {
-          if (c === "\n") line++;
-          cell += c;
-          i++;
-        }
-      } else if (c === '"' && cell === "") {
-        quoted = true;
-        i++;
-      } else if (c === ",") {
-        cells.push(cell);
-        cell = "";
-        i++;
-      } else if (c === "\r" || c === "\n") {
-        i += c === "\r" && s[i + 1] === "\n" ? 2 : 1;
-        line++;
-        endOfRecord = true;
-      } else {
-        cell += c;
-        i++;
-      }
-    }
-    if (quoted) throw new IdpExportError([{ line: startLine, message: "unterminated quoted field" }]);
-    cells.push(cell);
-    if (cells.length === 1 && cells[0]!.trim() === "") continue;
-    rows.push({ cells, line: startLine });
-  }
-  return rows;
-}
-
 /** Offsets at which the top-level elements of a JSON array start (the text is known to be valid JSON). */
 function arrayElementOffsets(s: string): number[] {
   const offsets: number[] = [];
@@ -237,7 +187,13 @@ export function parseIdpExport(input: string, format: "csv" | "json"): ParsedIde
   const issues: IdpExportIssue[] = [];
   const out: ParsedIdentity[] = [];
   if (format === "csv") {
-    const rows = parseCsv(input);
+    let rows: ReturnType<typeof parseCsvRecords>;
+    try {
+      rows = parseCsvRecords(input);
+    } catch (err) {
+      if (err instanceof CsvSyntaxError) throw new IdpExportError([{ line: err.line, message: err.reason }]);
+      throw err;
+    }
     const header = rows[0];
     if (!header) throw new IdpExportError([{ line: 1, message: "empty file: expected a header row" }]);
     const cols = header.cells.map((c) => c.trim());
