@@ -3,10 +3,15 @@
  * last good data of a source that fails, hold a run that would remove too much, and never replace the model when
  * every source failed.
  */
+
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { openSqliteStore } from "@accessmap/backend/store/sqlite";
 import type { Store } from "@accessmap/backend/store/store";
 import { runSync } from "@accessmap/backend/sync/run-sync";
 import { afterEach, describe, expect, it } from "vitest";
+import { identitiesToCsv } from "../atlassian-sim/tenant/write-tenant.js";
 import { makeTestSim, ORIGIN, type TestSim } from "../atlassian-sim/testing.js";
 import { simConfig } from "../support/sim-config.js";
 import { simSend } from "../support/sim-transport.js";
@@ -71,6 +76,17 @@ describe("runSync", () => {
     expect(second.record.state).toBe("held");
     expect(second.record.reason).toMatch(/accounts would disappear/);
     expect((await store.getCurrentPointer(tenantId))?.version).toBe(first.record.version);
+  });
+
+  it("correlates people from the IdP export file named in the configuration", async () => {
+    const { t, tenantId } = await setup();
+    const file = join(await mkdtemp(join(tmpdir(), "accessmap-idp-")), "people.csv");
+    await writeFile(file, identitiesToCsv(t.sim.state.tenant.identities));
+    const r = await sync(t, tenantId, { idpExportFile: file });
+    // Every person of the file is known to the model; those the SCIM directory also has are merged with it.
+    const ids = new Set(r.model?.identities.map((i) => i.id));
+    expect(t.sim.state.tenant.identities.filter((p) => !ids.has(p.idpId))).toEqual([]);
+    expect(r.model?.identities.some((i) => i.source === "idp-file" && i.accountId !== null)).toBe(true);
   });
 
   it("leaves the current model alone when every source failed", async () => {

@@ -4,11 +4,11 @@
  * (or holds it when the mass-deletion guard trips), then prints a summary per source and the top insights.
  * Exit codes: 0 complete, 3 partial or held, 1 failed, 2 usage or configuration error.
  */
-import { readFile, rename, writeFile } from "node:fs/promises";
+import { rename, writeFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { loadConfigFile } from "../config/load.js";
 import { createUndiciSend } from "../http/undici-send.js";
-import { IdpExportError, parseIdpExport } from "../model/correlate.js";
+import { IdpExportError, readIdpExportFile } from "../model/correlate.js";
 import { computeInsights } from "../model/insights/index.js";
 import type { Store } from "../store/store.js";
 import { runSync } from "../sync/run-sync.js";
@@ -43,11 +43,8 @@ async function tenantFor(store: Store, name: string): Promise<string> {
 }
 
 async function readIdpFile(path: string) {
-  const text = await readFile(path, "utf8").catch((err: NodeJS.ErrnoException) => {
-    throw new UsageError(`--idp-file ${path}: cannot read the file (${err.code ?? "error"})`, DISCOVER_HELP);
-  });
   try {
-    return parseIdpExport(text, path.toLowerCase().endsWith(".json") ? "json" : "csv");
+    return await readIdpExportFile(path);
   } catch (err) {
     if (err instanceof IdpExportError) throw new UsageError(`--idp-file ${path}: ${err.message}`, DISCOVER_HELP);
     throw err;

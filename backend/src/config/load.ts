@@ -36,6 +36,8 @@ export interface Config {
   bitbucketApiUrl: string;
   bitbucketUrl: string;
   concurrency: number;
+  /** Path of an IdP export file (CSV or JSON), or null. */
+  idpExportFile: string | null;
 }
 
 const SECRET_FIELDS = ["adminApiKey", "productToken", "bitbucketOAuthSecret", "lifecycle.scimToken"] as const;
@@ -109,6 +111,7 @@ export function parseConfig(raw: unknown, source: string, env: NodeJS.ProcessEnv
     bitbucketApiUrl: d.bitbucketApiUrl.replace(/\/+$/, ""),
     bitbucketUrl: d.bitbucketUrl.replace(/\/+$/, ""),
     concurrency: d.concurrency,
+    idpExportFile: d.idpExportFile ?? null,
   };
 }
 

@@ -51,6 +51,8 @@ export const ConfigInput = z
     bitbucketUrl: httpUrl("bitbucketUrl").default("https://bitbucket.org"),
     /** Requests in flight per API. */
     concurrency: z.number().int().min(1).max(64).default(8),
+    /** An IdP export (CSV or JSON of email/login, IdP id, status) to correlate people with, by file path. */
+    idpExportFile: z.string().min(1, "must be a file path").optional(),
   })
   .superRefine((c, ctx) => {
     const need = (cond: boolean, path: string, message: string) => {

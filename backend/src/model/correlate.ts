@@ -13,6 +13,7 @@
  * say who holds a licence; customer accounts never do). Bitbucket always from workspace membership.
  */
 
+import { readFile } from "node:fs/promises";
 import type { ScimSection, Snapshot } from "@accessmap/shared/snapshot/schema";
 import { CsvSyntaxError, parseCsvRecords } from "../util/csv-records.js";
 import type { Account, CorrelationReport, Group, Identity, ProductUse } from "./types.js";
@@ -175,6 +176,22 @@ function lineAt(s: string, offset: number): number {
   let line = 1;
   for (let i = 0; i < offset && i < s.length; i++) if (s.charCodeAt(i) === 10) line++;
   return line;
+}
+
+/** Reads and parses an IdP export file; the format follows the extension (`.json`, else CSV). */
+export async function readIdpExportFile(path: string): Promise<ParsedIdentity[]> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (err) {
+    throw new IdpExportError([
+      {
+        line: 0,
+        message: `idpExportFile ${path}: cannot read the file (${(err as NodeJS.ErrnoException).code ?? "error"})`,
+      },
+    ]);
+  }
+  return parseIdpExport(text, path.toLowerCase().endsWith(".json") ? "json" : "csv");
 }
 
 /**

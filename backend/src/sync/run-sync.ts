@@ -8,7 +8,7 @@ import type { Snapshot } from "@accessmap/shared/snapshot/schema";
 import type { Config } from "../config/load.js";
 import { type DiscoveryOptions, runDiscovery } from "../discovery/run-discovery.js";
 import { buildModel } from "../model/build-model.js";
-import type { ParsedIdentity } from "../model/correlate.js";
+import { type ParsedIdentity, readIdpExportFile } from "../model/correlate.js";
 import type { Model } from "../model/types.js";
 import type { SnapshotRecord, Store } from "../store/store.js";
 import { carryLastGood } from "./carry-last-good.js";
@@ -60,7 +60,9 @@ export async function runSync(store: Store, tenantId: string, config: Config, op
     const current = await store.getCurrentPointer(tenantId);
     const previous = current ? await store.readSnapshotData(tenantId, current.version) : null;
     const { snapshot, carried } = carryLastGood(discovered.snapshot, previous?.snapshot ?? null);
-    const model = buildModel(snapshot, { idpIdentities: opts.idpIdentities });
+    const idpIdentities =
+      opts.idpIdentities ?? (config.idpExportFile ? await readIdpExportFile(config.idpExportFile) : undefined);
+    const model = buildModel(snapshot, { idpIdentities });
     const verdict = massDeletionGuard(previous?.model ?? null, model, opts.massDeletionThreshold);
     const record = await store.commitSnapshot(tenantId, started.version, {
       snapshot: withRunId(snapshot, runId),

@@ -25,6 +25,7 @@ const base: Config = {
   bitbucketApiUrl: "https://api.bitbucket.org",
   bitbucketUrl: "https://bitbucket.org",
   concurrency: 4,
+  idpExportFile: null,
 };
 
 const send = async () => ({ status: 200, headers: { get: () => null }, text: async () => "{}" });
