@@ -223,6 +223,7 @@ describe("diagnosis", () => {
         simCalls: 101,
         firstMs: 500,
         lastMs: 1500,
+        meanExchangeMs: 45,
       },
       {
         api: "jira",
@@ -249,8 +250,8 @@ describe("diagnosis", () => {
       },
     ];
     expect(phases({ endpoints }, "jira")).toEqual([
-      { endpoint: "A", calls: 1, firstMs: 100, lastMs: 100, ratePerS: null },
-      { endpoint: "B", calls: 101, firstMs: 500, lastMs: 1500, ratePerS: 100 },
+      { endpoint: "A", calls: 1, firstMs: 100, lastMs: 100, ratePerS: null, meanExchangeMs: null },
+      { endpoint: "B", calls: 101, firstMs: 500, lastMs: 1500, ratePerS: 100, meanExchangeMs: 45 },
     ]);
   });
 
@@ -343,7 +344,7 @@ describe("Markdown", () => {
     expect(md).toContain("Cross-check: the calls reported by `onCall` equal the requests the simulator counted");
     expect(md).toContain("## Notes\n\n- a note");
     expect(md).toContain("## Where the time goes");
-    expect(md).toContain("| run | API | endpoint | calls | first | last | rate |");
+    expect(md).toContain("| run | API | endpoint | calls | first | last | rate | mean exchange |");
     // Jira's endpoints come before Confluence's.
     expect(md.indexOf("| Jira | GET")).toBeLessThan(md.indexOf("| Confluence | GET"));
   });

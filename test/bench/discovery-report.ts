@@ -47,9 +47,11 @@ export interface EndpointInput {
   minimum: number | null;
   /** Requests the simulator counted for the matching route; null when no route matched. */
   simCalls: number | null;
-  /** When the first and the last of these calls answered, in ms from the run's start (diagnosis; JSON only). */
+  /** When the first and the last of these calls answered, in ms from the run's start (diagnosis). */
   firstMs?: number;
   lastMs?: number;
+  /** Mean time of one exchange of this endpoint (send to body read), when measured. */
+  meanExchangeMs?: number;
 }
 
 /** One API in one run, as measured. */
@@ -325,6 +327,7 @@ export interface Phase {
   lastMs: number;
   /** Calls per second between the first and the last answer; null for a single call. */
   ratePerS: number | null;
+  meanExchangeMs: number | null;
 }
 
 /** The endpoints of one API that answered, in the order they were first read, with their rate. */
@@ -341,6 +344,7 @@ export function phases(run: { endpoints: readonly EndpointInput[] }, api: string
         firstMs,
         lastMs,
         ratePerS: e.calls > 1 && span > 0 ? ((e.calls - 1) * 1000) / span : null,
+        meanExchangeMs: e.meanExchangeMs ?? null,
       };
     })
     .sort((a, b) => a.firstMs - b.firstMs || a.lastMs - b.lastMs);
@@ -556,7 +560,7 @@ export function renderMarkdown(report: BenchReport, targets: Targets = TARGETS):
   out.push("## Where the time goes", "");
   out.push(
     "Per run, the endpoints of the API that sets the bound, in the order they were read: calls, when the first and " +
-      "the last answered, and the rate in between. APIs over the wall/bound target that do not set the run's wall " +
+      "the last answered, the rate in between, and the mean time of one exchange. APIs over the wall/bound target that do not set the run's wall " +
       "are listed below it with their slowest endpoint: about one call in flight on average there is a chain of " +
       "dependent pages, which no concurrency can shorten.",
     "",
@@ -574,10 +578,11 @@ export function renderMarkdown(report: BenchReport, targets: Targets = TARGETS):
         seconds(p.firstMs),
         seconds(p.lastMs),
         p.ratePerS === null ? "–" : `${p.ratePerS.toFixed(0)}/s`,
+        p.meanExchangeMs === null ? "–" : `${p.meanExchangeMs.toFixed(0)} ms`,
       ]);
     }
   }
-  out.push(table(["run", "API", "endpoint", "calls", "first", "last", "rate"], phaseRows), "");
+  out.push(table(["run", "API", "endpoint", "calls", "first", "last", "rate", "mean exchange"], phaseRows), "");
   const slow = runs.flatMap((r) => slowApis(r, targets).map((n) => `${r.title}: ${n}`));
   if (slow.length > 0) out.push(...slow.map((n) => `- ${n}`), "");
 

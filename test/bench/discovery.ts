@@ -23,6 +23,8 @@
  * each API exposes it; its wall time with the bound `max(calls × latency ÷ concurrency, calls ÷ allowed rate)`
  * (see `discovery-report.ts`). Writes `bench-results/discovery-<size>.json` and `.md`, and prints the Markdown.
  */
+
+import { AsyncLocalStorage } from "node:async_hooks";
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { cpus, loadavg } from "node:os";
@@ -124,6 +126,9 @@ interface CallAgg {
   status429: number;
   firstMs: number;
   lastMs: number;
+  /** Calls whose exchange was timed, and their total exchange time (send to body read). */
+  timed: number;
+  exchangeMs: number;
 }
 
 interface WorkerResult {
@@ -142,8 +147,6 @@ interface WorkerResult {
   calls: CallAgg[];
   waitedMs: Record<string, number>;
   peakInFlight: Record<string, number>;
-  /** Per host base: exchanges and their total time. */
-  exchanges: Array<{ path: string; count: number; totalMs: number }>;
   schemaWarnings: number;
   /** CPU time (user + system) the discovery process used during the run. */
   cpuMs: number;
@@ -169,15 +172,14 @@ async function worker(): Promise<void> {
     .slice()
     .sort((a, b) => b.length - a.length)
     .map((base) => ({ base, send: createUndiciSend({ connections: config.concurrency * 2 }) }));
-  // Exchange times per API path prefix (e.g. `/site/rest`), for diagnosis.
-  const exchanges = new Map<string, { count: number; totalMs: number }>();
-  const prefixOf = (url: string) => {
-    const segs = new URL(url).pathname.split("/");
-    return `/${segs[1] ?? ""}/${segs[2] ?? ""}`;
-  };
+  // The time of each exchange (send to body read), handed to the `onCall` that reports it: the store entered in
+  // `send` rides on the transport's continuation, which calls `onCall` right after reading the body.
+  const exchange = new AsyncLocalStorage<{ ms: number | null }>();
   const send: Send = async (req: RawRequest): Promise<RawResponse> => {
     const pool = pools.find((p) => req.url.startsWith(`${p.base}/`));
     if (!pool) throw new Error(`no pool for ${req.url}`);
+    const timing: { ms: number | null } = { ms: null };
+    exchange.enterWith(timing);
     const t0 = performance.now();
     const res = await pool.send(req);
     return {
@@ -187,11 +189,7 @@ async function worker(): Promise<void> {
         try {
           return await res.text();
         } finally {
-          const key = prefixOf(req.url);
-          const e = exchanges.get(key) ?? { count: 0, totalMs: 0 };
-          e.count += 1;
-          e.totalMs += performance.now() - t0;
-          exchanges.set(key, e);
+          timing.ms = performance.now() - t0;
         }
       },
     };
@@ -225,9 +223,16 @@ async function worker(): Promise<void> {
         status429: 0,
         firstMs: at,
         lastMs: at,
+        timed: 0,
+        exchangeMs: 0,
       };
       c.calls += 1;
       c.lastMs = at;
+      const ms = exchange.getStore()?.ms;
+      if (ms !== null && ms !== undefined) {
+        c.timed += 1;
+        c.exchangeMs += ms;
+      }
       if (e.attempt > 1) c.retries += 1;
       if (e.status === 429) c.status429 += 1;
       calls.set(key, c);
@@ -256,7 +261,6 @@ async function worker(): Promise<void> {
     calls: [...calls.values()],
     waitedMs: result.governor.waitedMs,
     peakInFlight: result.governor.peakInFlight,
-    exchanges: [...exchanges].map(([path, e]) => ({ path, ...e })),
     schemaWarnings,
     cpuMs: Math.round((cpu.user + cpu.system) / 1000),
     loopDelayMs: {
@@ -517,24 +521,13 @@ function toRunInput(
     simByKey.set(key, (simByKey.get(key) ?? 0) + c.count);
     simByApi.set(api, (simByApi.get(api) ?? 0) + c.count);
   }
-  const exchange = (prefixes: string[]) => {
-    const xs = w.exchanges.filter((e) => prefixes.includes(e.path));
-    const n = xs.reduce((a, e) => a + e.count, 0);
-    return n === 0 ? null : xs.reduce((a, e) => a + e.totalMs, 0) / n;
-  };
-  const exchangePrefixes: Record<Source, string[]> = {
-    admin: ["/admin-api/admin"],
-    scim: ["/admin-api/scim"],
-    jira: ["/site/rest"],
-    confluence: ["/site/wiki"],
-    bitbucket: ["/bitbucket-api/2.0", "/bitbucket-api/1.0"],
-  };
   for (const source of SOURCES) {
     const status = w.statuses.find((s) => s.product === source);
     if (!status) continue;
     const mine = w.calls.filter((c) => sourceOf(c.product) === source);
     const breakdown = bounds[source];
     const byKey = new Map<string, EndpointInput>();
+    const timing = new Map<string, { timed: number; ms: number }>();
     for (const [label, minimum] of Object.entries(breakdown)) {
       const key = labelKey(source, label);
       byKey.set(key, { api: source, endpoint: label, calls: 0, retries: 0, status429: 0, minimum, simCalls: null });
@@ -556,7 +549,13 @@ function toRunInput(
       e.status429 += c.status429;
       e.firstMs = Math.min(e.firstMs ?? c.firstMs, c.firstMs);
       e.lastMs = Math.max(e.lastMs ?? c.lastMs, c.lastMs);
+      const t = timing.get(key) ?? { timed: 0, ms: 0 };
+      timing.set(key, { timed: t.timed + c.timed, ms: t.ms + c.exchangeMs });
       byKey.set(key, e);
+    }
+    for (const [key, t] of timing) {
+      const e = byKey.get(key);
+      if (e && t.timed > 0) e.meanExchangeMs = t.ms / t.timed;
     }
     // The simulator counts routes: a route read under two labels (a qualified one) has no per-label count.
     const labelsPerRoute = new Map<string, number>();
@@ -581,7 +580,7 @@ function toRunInput(
       retries: sum((c) => c.retries),
       waitedMs: w.waitedMs[source] ?? 0,
       peakInFlight: w.peakInFlight[source] ?? 0,
-      meanExchangeMs: exchange(exchangePrefixes[source]),
+      meanExchangeMs: sum((c) => c.timed) > 0 ? sum((c) => c.exchangeMs) / sum((c) => c.timed) : null,
       rate: rates[source] ?? null,
     });
   }
