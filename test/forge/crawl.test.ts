@@ -5,95 +5,30 @@
  * discovery. Also: a lost batch answer is resent with the same seq and stored once; a retried job after commit is a
  * no-op; product events are forwarded; a 401/403 at install time asks Forge to retry.
  */
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import { FIT_ISSUER, FitVerifier } from "@accessmap/backend/security/fit";
-import { ForgeTenantIndex } from "@accessmap/backend/service/auth";
-import { openSqliteStore } from "@accessmap/backend/store/sqlite";
+import { type FitIssuer, startFitIssuer } from "@accessmap/backend/service/fit-testing";
 import { runCrawlJob, startCrawl } from "@accessmap/forge-app/crawl/crawl";
 import { forwardEvent, handleLifecycle } from "@accessmap/forge-app/events/forward";
-import { type CryptoKey, exportJWK, generateKeyPair, type JWK, SignJWT } from "jose";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type EventsHarness, eventsHarness } from "../events/helpers.js";
-import { installForgeShim, type Shim } from "./forge-runtime-shim.js";
+import type { Shim } from "./forge-runtime-shim.js";
+import { type ForgeHarness, forgeHarness } from "./harness.js";
 
-const APP_ID = "ari:cloud:ecosystem::app/00000000-0000-4000-8000-000000000000";
-const INSTALLATION = "ari:cloud:ecosystem::installation/forge-crawl";
-
-let server: Server;
-let jwksUrl = "";
-let privateKey: CryptoKey;
-
+let issuer: FitIssuer;
 beforeAll(async () => {
-  const pair = await generateKeyPair("RS256", { extractable: true });
-  privateKey = pair.privateKey;
-  const jwk: JWK = { ...(await exportJWK(pair.publicKey)), kid: "k1", alg: "RS256", use: "sig" };
-  server = createServer((_req, res) => {
-    res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ keys: [jwk] }));
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  jwksUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks.json`;
+  issuer = await startFitIssuer();
 });
+afterAll(() => issuer.close());
 
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
-});
-
-async function fit(installationId = INSTALLATION): Promise<string> {
-  const now = Math.floor(Date.now() / 1000);
-  return new SignJWT({ app: { id: APP_ID, installationId }, context: { cloudId: "cloud-1" } })
-    .setProtectedHeader({ alg: "RS256", kid: "k1" })
-    .setIssuer(FIT_ISSUER)
-    .setAudience(APP_ID)
-    .setIssuedAt(now)
-    .setExpirationTime(now + 25)
-    .sign(privateKey);
-}
-
-let h: EventsHarness | undefined;
-let shim: Shim | undefined;
+const open: ForgeHarness[] = [];
 afterEach(async () => {
-  shim?.uninstall();
-  shim = undefined;
-  await h?.t.services.events.idle();
-  await h?.t.close();
-  h = undefined;
+  for (const s of open.splice(0)) await s.close();
 });
 
-interface Setup {
-  h: EventsHarness;
-  shim: Shim;
-  /** Drops the answer to the next matching remote call after the backend handled it (a lost response). */
-  loseAnswer: (pattern: RegExp) => void;
-}
-
-async function setup(opts: { installationId?: string } = {}): Promise<Setup> {
-  const store = await openSqliteStore({ path: ":memory:" });
-  const forgeIndex = new ForgeTenantIndex(store, { refreshMs: 0 });
-  const fitVerifier = new FitVerifier({ appId: APP_ID, jwksUrl, resolveTenant: forgeIndex.resolve });
-  h = await eventsHarness({ ctx: { store, forgeIndex, fit: fitVerifier } });
-  const bind = await h.t.call("PATCH", `/v1/tenants/${h.tenantId}`, { json: { forgeInstallationId: INSTALLATION } });
-  expect(bind.status).toBe(200);
-  h.t.services.forgeIndex.invalidate();
-  const lose: RegExp[] = [];
-  const harness = h;
-  shim = installForgeShim({
-    sim: h.sim,
-    remote: async (remoteKey, path, init) => {
-      expect(remoteKey).toBe("accessmap-backend");
-      const headers = new Headers(init.headers as Record<string, string>);
-      headers.set("authorization", `Bearer ${await fit(opts.installationId)}`);
-      const res = await harness.t.app.request(path, { ...init, headers });
-      const i = lose.findIndex((p) => p.test(path));
-      if (i >= 0) {
-        lose.splice(i, 1);
-        return new Response(JSON.stringify({ error: { code: "unavailable", message: "lost" } }), { status: 502 });
-      }
-      return res;
-    },
-  });
-  return { h, shim, loseAnswer: (p) => void lose.push(p) };
+async function setup(opts: { installationId?: string } = {}): Promise<ForgeHarness> {
+  // One shim at a time: the globals are process-wide.
+  for (const s of open.splice(0)) await s.close();
+  const s = await forgeHarness(issuer, opts);
+  open.push(s);
+  return s;
 }
 
 /** Runs queued crawl jobs as Forge would, in order, until the queue is empty. */
@@ -166,7 +101,6 @@ describe("Forge crawl through the real @forge/api and the real backend", () => {
     const s = await setup();
     const ok = await forwardEvent({ eventType: "avi:jira:updated:project", project: { key: "PRJ" } });
     expect(ok).toEqual({ accepted: 1 });
-    s.shim.uninstall();
 
     // The backend does not know this installation yet: 403 → a retry request, not a failure.
     const early = await setup({ installationId: "ari:cloud:ecosystem::installation/not-yet" });
@@ -179,17 +113,8 @@ describe("Forge crawl through the real @forge/api and the real backend", () => {
   it("on install, retries while the app user's Jira access has not propagated, then starts a crawl", async () => {
     const s = await setup();
     let lag = 1;
-    s.shim.uninstall();
-    shim = installForgeShim({
-      sim: s.h.sim,
-      productFault: () => (lag-- > 0 ? new Response("{}", { status: 401 }) : null),
-      remote: async (_k, path, init) => {
-        const headers = new Headers(init.headers as Record<string, string>);
-        headers.set("authorization", `Bearer ${await fit()}`);
-        return s.h.t.app.request(path, { ...init, headers });
-      },
-    });
-    const event = { eventType: "avi:forge:installed:app", id: "i-1", app: { id: APP_ID, version: "1" } };
+    const shim = s.reshim({ productFault: () => (lag-- > 0 ? new Response("{}", { status: 401 }) : null) });
+    const event = { eventType: "avi:forge:installed:app", id: "i-1", app: { id: issuer.appId, version: "1" } };
     const ctx = { installContext: "ari:cloud:jira::site/cloud-1" };
     expect(await handleLifecycle(event, ctx)).toMatchObject({ _retry: true });
     const started = await handleLifecycle(event, ctx);

@@ -1,63 +1,30 @@
 /** The /forge routes with real FIT verification against a local JWKS (J1, J2, J9 at the HTTP layer). */
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import { type CryptoKey, exportJWK, generateKeyPair, type JWK, SignJWT } from "jose";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { FIT_ISSUER, FitVerifier } from "../security/fit.js";
 import { openSqliteStore } from "../store/sqlite.js";
-import { ForgeTenantIndex } from "./auth.js";
+import { type FitIssuer, startFitIssuer } from "./fit-testing.js";
 import { type TestService, tenantBody, testService } from "./testing.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: response bodies are inspected field by field.
 type Body = any;
 
-const APP_ID = "ari:cloud:ecosystem::app/11111111-2222-3333-4444-555555555555";
 const OTHER_APP = "ari:cloud:ecosystem::app/99999999-8888-7777-6666-555555555555";
 const INSTALLATION = "ari:cloud:ecosystem::installation/aaaa";
 
-let server: Server;
-let jwksUrl = "";
-let privateKey: CryptoKey;
-let jwk: JWK;
-
+let issuer: FitIssuer;
 beforeAll(async () => {
-  const pair = await generateKeyPair("RS256", { extractable: true });
-  privateKey = pair.privateKey;
-  jwk = { ...(await exportJWK(pair.publicKey)), kid: "k1", alg: "RS256", use: "sig" };
-  server = createServer((_req, res) => {
-    res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ keys: [jwk] }));
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  jwksUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks.json`;
+  issuer = await startFitIssuer();
 });
-
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
-});
+afterAll(() => issuer.close());
 
 let t: TestService;
 afterEach(async () => t?.close());
 
-async function fit(opts: { aud?: string; installationId?: string } = {}): Promise<string> {
-  const now = Math.floor(Date.now() / 1000);
-  return new SignJWT({
-    app: { id: APP_ID, installationId: opts.installationId ?? INSTALLATION },
-    context: { cloudId: "cloud-1" },
-  })
-    .setProtectedHeader({ alg: "RS256", kid: "k1" })
-    .setIssuer(FIT_ISSUER)
-    .setAudience(opts.aud ?? APP_ID)
-    .setIssuedAt(now)
-    .setExpirationTime(now + 25)
-    .sign(privateKey);
-}
+const fit = (opts: { aud?: string; installationId?: string } = {}) =>
+  issuer.mint(opts.installationId ?? INSTALLATION, opts.aud ? { aud: opts.aud } : {});
 
 async function forgeService(): Promise<TestService> {
   const store = await openSqliteStore({ path: ":memory:" });
-  const forgeIndex = new ForgeTenantIndex(store, { refreshMs: 0 });
-  const verifier = new FitVerifier({ appId: APP_ID, jwksUrl, resolveTenant: forgeIndex.resolve });
-  return testService({ store, forgeIndex, fit: verifier });
+  return testService({ store, ...issuer.verifierFor(store) });
 }
 
 describe("/forge routes", () => {
