@@ -98,7 +98,7 @@ describe("Forge crawl through the real @forge/api and the real backend", () => {
   });
 
   it("forwards product events, and asks Forge to retry on a 401/403 (install-time propagation)", async () => {
-    const s = await setup();
+    await setup();
     const ok = await forwardEvent({ eventType: "avi:jira:updated:project", project: { key: "PRJ" } });
     expect(ok).toEqual({ accepted: 1 });
 
