@@ -11,6 +11,7 @@
  */
 import type { ZodType } from "zod";
 import { PaginationError } from "../transport/errors.js";
+import type { HeaderSource } from "../transport/rate-limit-headers.js";
 import type { QueryValue, Transport } from "../transport/transport.js";
 import {
   assertCursorChanged,
@@ -35,36 +36,69 @@ export interface WalkOptions<P, T> {
   signal?: AbortSignal;
 }
 
-/** The walk's statistics, registered with the transport's paging report. */
-function walkStats<P, T>(o: WalkOptions<P, T>): PageStats {
-  const stats = o.stats ?? newStats();
-  o.transport.paging.track(o.endpoint, stats);
-  return stats;
+/** One page request: where to go next. */
+interface PageRequest {
+  path: string;
+  query?: Record<string, QueryValue> | undefined;
+  /** A read-only POST body (Admin v2 searches); absent for GET. */
+  json?: Record<string, unknown>;
 }
 
-/** Admin API cursor pagination (GET; v1 and v2). */
-export async function* adminCursorPages<T>(
-  o: WalkOptions<{ data: T[]; links?: { next?: string | null } | null }, T>,
+/** What a style makes of one page: its items (null: yield nothing) and the next request (null: the end). */
+interface PageStep<T> {
+  items: T[] | null;
+  next: PageRequest | null;
+  /** The position the next request asks for, checked to differ from the previous one (a server looping). */
+  position?: string;
+}
+
+/**
+ * The one paging loop: page budget, request, statistics, dedup and the no-repeat guard are the same for every style;
+ * `advance` is what differs (where the next page is, and when the listing ends).
+ */
+async function* walk<P, T>(
+  o: WalkOptions<P, T>,
+  first: PageRequest,
+  advance: (data: P, headers: HeaderSource, req: PageRequest, stats: PageStats) => PageStep<T>,
 ): AsyncGenerator<T[]> {
-  const stats = walkStats(o);
+  const stats = o.stats ?? newStats();
+  o.transport.paging.track(o.endpoint, stats);
   const dedupe = new Deduper(o.key, stats);
-  let cursor: string | null = null;
-  for (;;) {
+  let req: PageRequest | null = first;
+  let previous: string | null = null;
+  while (req) {
     assertPageBudget(o.endpoint, stats.pages + 1, o.maxPages ?? DEFAULT_MAX_PAGES);
-    const { data } = await o.transport.request({
-      path: o.path,
-      query: { ...o.query, ...(cursor ? { cursor } : {}) },
+    const { data, headers } = await o.transport.request({
+      ...(req.json ? { method: "POST" as const, readOnlyPost: true, json: req.json } : {}),
+      path: req.path,
+      query: req.query,
       schema: o.schema,
       endpoint: o.endpoint,
       signal: o.signal,
     });
     stats.pages += 1;
-    yield dedupe.filter(data.data);
-    const next = cursorFrom(data.links?.next);
-    if (!next) return;
-    assertCursorChanged(o.endpoint, cursor, next);
-    cursor = next;
+    const step = advance(data, headers, req, stats);
+    if (step.items) yield dedupe.filter(step.items);
+    if (step.next && step.position !== undefined) {
+      assertCursorChanged(o.endpoint, previous, step.position);
+      previous = step.position;
+    }
+    req = step.next;
   }
+}
+
+type AdminPage<T> = { data: T[]; links?: { next?: string | null } | null };
+
+/** Admin API cursor pagination (GET; v1 and v2). */
+export function adminCursorPages<T>(o: WalkOptions<AdminPage<T>, T>): AsyncGenerator<T[]> {
+  return walk(o, { path: o.path, query: o.query }, (data) => {
+    const cursor = cursorFrom(data.links?.next);
+    return {
+      items: data.data,
+      next: cursor ? { path: o.path, query: { ...o.query, cursor } } : null,
+      position: cursor ?? undefined,
+    };
+  });
 }
 
 /**
@@ -72,34 +106,18 @@ export async function* adminCursorPages<T>(
  * carries the whole query (`POST /v2/orgs/{orgId}/workspaces`: "When a cursor is provided in the request body, no
  * other properties may be present").
  */
-export async function* adminSearchPages<T>(
-  o: WalkOptions<{ data: T[]; links?: { next?: string | null } | null }, T> & {
-    body: Record<string, unknown>;
-    cursorAlone?: boolean;
-  },
+export function adminSearchPages<T>(
+  o: WalkOptions<AdminPage<T>, T> & { body: Record<string, unknown>; cursorAlone?: boolean },
 ): AsyncGenerator<T[]> {
-  const stats = walkStats(o);
-  const dedupe = new Deduper(o.key, stats);
-  let cursor: string | null = null;
-  for (;;) {
-    assertPageBudget(o.endpoint, stats.pages + 1, o.maxPages ?? DEFAULT_MAX_PAGES);
-    const { data } = await o.transport.request({
-      method: "POST",
-      readOnlyPost: true,
-      path: o.path,
-      query: o.query,
-      json: cursor ? (o.cursorAlone ? { cursor } : { ...o.body, cursor }) : o.body,
-      schema: o.schema,
-      endpoint: o.endpoint,
-      signal: o.signal,
-    });
-    stats.pages += 1;
-    yield dedupe.filter(data.data);
-    const next = cursorFrom(data.links?.next);
-    if (!next) return;
-    assertCursorChanged(o.endpoint, cursor, next);
-    cursor = next;
-  }
+  return walk(o, { path: o.path, query: o.query, json: o.body }, (data) => {
+    const cursor = cursorFrom(data.links?.next);
+    const json = o.cursorAlone ? { cursor } : { ...o.body, cursor };
+    return {
+      items: data.data,
+      next: cursor ? { path: o.path, query: o.query, json } : null,
+      position: cursor ?? undefined,
+    };
+  });
 }
 
 /** `links.next` is a bare cursor (v2) or a URL with a `cursor` parameter (v1). */
@@ -112,122 +130,68 @@ function cursorFrom(next: string | null | undefined): string | null {
   return next;
 }
 
+type ScimPage<T> = { totalResults: number; startIndex?: number; itemsPerPage?: number; Resources?: T[] };
+
 /** SCIM ListResponse pagination. */
-export async function* scimPages<T>(
-  o: WalkOptions<{ totalResults: number; startIndex?: number; itemsPerPage?: number; Resources?: T[] }, T> & {
-    count: number;
-  },
-): AsyncGenerator<T[]> {
-  const stats = walkStats(o);
-  const dedupe = new Deduper(o.key, stats);
+export function scimPages<T>(o: WalkOptions<ScimPage<T>, T> & { count: number }): AsyncGenerator<T[]> {
+  const at = (startIndex: number) => ({ path: o.path, query: { ...o.query, startIndex, count: o.count } });
   let startIndex = 1;
   let firstTotal: number | null = null;
-  for (;;) {
-    assertPageBudget(o.endpoint, stats.pages + 1, o.maxPages ?? DEFAULT_MAX_PAGES);
-    const { data } = await o.transport.request({
-      path: o.path,
-      query: { ...o.query, startIndex, count: o.count },
-      schema: o.schema,
-      endpoint: o.endpoint,
-      signal: o.signal,
-    });
-    stats.pages += 1;
+  return walk(o, at(1), (data, _headers, _req, stats) => {
     const resources = data.Resources ?? [];
     if (firstTotal === null) firstTotal = data.totalResults;
     else if (firstTotal !== data.totalResults) stats.inconsistent = true;
     if (data.startIndex !== undefined && data.startIndex !== startIndex) stats.inconsistent = true;
-    yield dedupe.filter(resources);
     // Advance by what was received, not by `count`: servers may return fewer (S6).
     if (resources.length === 0) {
       if (startIndex <= data.totalResults) stats.inconsistent = true;
-      return;
+      return { items: resources, next: null };
     }
     startIndex += resources.length;
-    if (startIndex > data.totalResults) return;
-  }
+    return { items: resources, next: startIndex > data.totalResults ? null : at(startIndex) };
+  });
 }
 
+type PageBean<T> = { values?: T[]; startAt?: number; maxResults?: number; isLast?: boolean; total?: number };
+
 /** Jira PageBean (`startAt`/`maxResults`/`isLast`). */
-export async function* jiraPageBeanPages<T>(
-  o: WalkOptions<{ values?: T[]; startAt?: number; maxResults?: number; isLast?: boolean; total?: number }, T> & {
-    pageSize: number;
-  },
-): AsyncGenerator<T[]> {
-  const stats = walkStats(o);
-  const dedupe = new Deduper(o.key, stats);
+export function jiraPageBeanPages<T>(o: WalkOptions<PageBean<T>, T> & { pageSize: number }): AsyncGenerator<T[]> {
+  const at = (startAt: number) => ({ path: o.path, query: { ...o.query, startAt, maxResults: o.pageSize } });
   let startAt = 0;
-  for (;;) {
-    assertPageBudget(o.endpoint, stats.pages + 1, o.maxPages ?? DEFAULT_MAX_PAGES);
-    const { data } = await o.transport.request({
-      path: o.path,
-      query: { ...o.query, startAt, maxResults: o.pageSize },
-      schema: o.schema,
-      endpoint: o.endpoint,
-      signal: o.signal,
-    });
-    stats.pages += 1;
+  return walk(o, at(0), (data) => {
     const values = data.values ?? [];
-    yield dedupe.filter(values);
     const isLast =
       data.isLast ?? (data.total !== undefined ? startAt + values.length >= data.total : values.length === 0);
-    if (isLast) return;
+    if (isLast) return { items: values, next: null };
     // The returned maxResults is the server's real (clamped) page size; an empty but unfinished page still advances.
     const step = Math.max(values.length, data.maxResults ?? 0);
     if (step <= 0)
       throw new PaginationError(o.endpoint, "no-progress", "the page neither ended the listing nor advanced it");
     startAt += step;
-  }
+    return { items: values, next: at(startAt) };
+  });
 }
 
 /** Jira endpoints that return a bare array (e.g. `users/search`): continue until an empty page. */
-export async function* jiraArrayPages<T>(o: WalkOptions<T[], T> & { pageSize: number }): AsyncGenerator<T[]> {
-  const stats = walkStats(o);
-  const dedupe = new Deduper(o.key, stats);
+export function jiraArrayPages<T>(o: WalkOptions<T[], T> & { pageSize: number }): AsyncGenerator<T[]> {
+  const at = (startAt: number) => ({ path: o.path, query: { ...o.query, startAt, maxResults: o.pageSize } });
   let startAt = 0;
-  for (;;) {
-    assertPageBudget(o.endpoint, stats.pages + 1, o.maxPages ?? DEFAULT_MAX_PAGES);
-    const { data } = await o.transport.request({
-      path: o.path,
-      query: { ...o.query, startAt, maxResults: o.pageSize },
-      schema: o.schema,
-      endpoint: o.endpoint,
-      signal: o.signal,
-    });
-    stats.pages += 1;
-    if (data.length === 0) return;
-    yield dedupe.filter(data);
+  return walk(o, at(0), (data) => {
+    if (data.length === 0) return { items: null, next: null };
     // No total and a silently clamped page size: only an empty page proves the end (H14).
     startAt += data.length;
-  }
+    return { items: data, next: at(startAt) };
+  });
 }
 
 /** Confluence v2 cursor pagination via `_links.next` or the `Link` header. */
-export async function* confluenceCursorPages<T>(
+export function confluenceCursorPages<T>(
   o: WalkOptions<{ results: T[]; _links?: { next?: string | null } | null }, T>,
 ): AsyncGenerator<T[]> {
-  const stats = walkStats(o);
-  const dedupe = new Deduper(o.key, stats);
-  let path = o.path;
-  let query = o.query;
-  let previous: string | null = null;
-  for (;;) {
-    assertPageBudget(o.endpoint, stats.pages + 1, o.maxPages ?? DEFAULT_MAX_PAGES);
-    const { data, headers } = await o.transport.request({
-      path,
-      query,
-      schema: o.schema,
-      endpoint: o.endpoint,
-      signal: o.signal,
-    });
-    stats.pages += 1;
-    yield dedupe.filter(data.results);
+  return walk(o, { path: o.path, query: o.query }, (data, headers) => {
     const next = data._links?.next ?? linkNext(headers.get("link"));
-    if (!next) return;
-    assertCursorChanged(o.endpoint, previous, next);
-    previous = next;
-    path = next;
-    query = undefined;
-  }
+    return { items: data.results, next: next ? { path: next } : null, position: next ?? undefined };
+  });
 }
 
 /**
@@ -235,34 +199,17 @@ export async function* confluenceCursorPages<T>(
  * `/wiki` context (`_links.context`), not to the host; absent means last page. The server may clamp `limit`
  * ("restricted by fixed system limits"), so the link, not arithmetic on the requested size, says where to go.
  */
-export async function* confluenceV1Pages<T>(
+export function confluenceV1Pages<T>(
   o: WalkOptions<{ results: T[]; _links?: { next?: string | null; context?: string | null } | null }, T> & {
     pageSize: number;
   },
 ): AsyncGenerator<T[]> {
-  const stats = walkStats(o);
-  const dedupe = new Deduper(o.key, stats);
-  let path = o.path;
-  let query: Record<string, QueryValue> | undefined = { ...o.query, start: 0, limit: o.pageSize };
-  let previous: string | null = null;
-  for (;;) {
-    assertPageBudget(o.endpoint, stats.pages + 1, o.maxPages ?? DEFAULT_MAX_PAGES);
-    const { data } = await o.transport.request({
-      path,
-      query,
-      schema: o.schema,
-      endpoint: o.endpoint,
-      signal: o.signal,
-    });
-    stats.pages += 1;
-    yield dedupe.filter(data.results);
+  return walk(o, { path: o.path, query: { ...o.query, start: 0, limit: o.pageSize } }, (data) => {
     const next = data._links?.next;
-    if (!next) return;
-    assertCursorChanged(o.endpoint, previous, next);
-    previous = next;
-    path = /^https?:\/\//i.test(next) ? next : `${data._links?.context ?? "/wiki"}${next}`;
-    query = undefined;
-  }
+    if (!next) return { items: data.results, next: null };
+    const path = /^https?:\/\//i.test(next) ? next : `${data._links?.context ?? "/wiki"}${next}`;
+    return { items: data.results, next: { path }, position: next };
+  });
 }
 
 /** The `rel="next"` target of an RFC 8288 `Link` header. */
@@ -276,31 +223,12 @@ export function linkNext(link: string | null): string | null {
 }
 
 /** Bitbucket pagination via the absolute `next` URL. */
-export async function* bitbucketPages<T>(
-  o: WalkOptions<{ values?: T[]; next?: string | null }, T>,
-): AsyncGenerator<T[]> {
-  const stats = walkStats(o);
-  const dedupe = new Deduper(o.key, stats);
-  let path = o.path;
-  let query = o.query;
-  let previous: string | null = null;
-  for (;;) {
-    assertPageBudget(o.endpoint, stats.pages + 1, o.maxPages ?? DEFAULT_MAX_PAGES);
-    const { data } = await o.transport.request({
-      path,
-      query,
-      schema: o.schema,
-      endpoint: o.endpoint,
-      signal: o.signal,
-    });
-    stats.pages += 1;
-    yield dedupe.filter(data.values ?? []);
-    if (!data.next) return;
-    assertCursorChanged(o.endpoint, previous, data.next);
-    previous = data.next;
-    path = data.next;
-    query = undefined;
-  }
+export function bitbucketPages<T>(o: WalkOptions<{ values?: T[]; next?: string | null }, T>): AsyncGenerator<T[]> {
+  return walk(o, { path: o.path, query: o.query }, (data) => ({
+    items: data.values ?? [],
+    next: data.next ? { path: data.next } : null,
+    position: data.next ?? undefined,
+  }));
 }
 
 /** Collects every page of a driver into one array (for small listings). */
