@@ -601,18 +601,34 @@ class Planner {
 
   // ------------------------------------------------------------ DEPROVISION_IDENTITY
 
-  async deprovision(i: number, req: DeprovisionIdentityRequest): Promise<void> {
-    if (!validRef(req.user)) return this.problem(i, NO_USER);
-    const u = await this.reader.user(req.user);
-    if (!u) return this.problem(i, `no user ${describeRef(req.user)} in the SCIM directory or the organization`);
+  /**
+   * The user a deprovision or delete is about, as a step target; an unknown user becomes a problem (null). Org
+   * admins are noted for the last-org-admin guard.
+   */
+  private async leaverTarget(
+    i: number,
+    ref: UserRef,
+  ): Promise<{ u: ResolvedUser; target: UserTarget; label: string } | null> {
+    const u = await this.reader.user(ref);
+    if (!u) {
+      this.problem(i, `no user ${describeRef(ref)} in the SCIM directory or the organization`);
+      return null;
+    }
     if (u.admin?.orgAdmin && u.accountId) this.orgAdminTargets.add(u.accountId);
     const target: UserTarget = {
-      ref: describeRef(req.user),
+      ref: describeRef(ref),
       scimId: u.scim?.id ?? null,
       accountId: u.accountId,
       userName: u.scim?.userName ?? null,
     };
-    const label = target.userName ?? target.ref;
+    return { u, target, label: target.userName ?? target.ref };
+  }
+
+  async deprovision(i: number, req: DeprovisionIdentityRequest): Promise<void> {
+    if (!validRef(req.user)) return this.problem(i, NO_USER);
+    const found = await this.leaverTarget(i, req.user);
+    if (!found) return;
+    const { u, target, label } = found;
     if (u.scim) {
       this.add({
         action: "DEPROVISION_IDENTITY",
@@ -692,16 +708,9 @@ class Planner {
     if (!validRef(req.user)) return this.problem(i, NO_USER);
     if (req.mode !== "directory" && req.mode !== "account")
       return this.problem(i, 'mode must be "directory" (SCIM DELETE) or "account" (user management)');
-    const u = await this.reader.user(req.user);
-    if (!u) return this.problem(i, `no user ${describeRef(req.user)} in the SCIM directory or the organization`);
-    if (u.admin?.orgAdmin && u.accountId) this.orgAdminTargets.add(u.accountId);
-    const target: UserTarget = {
-      ref: describeRef(req.user),
-      scimId: u.scim?.id ?? null,
-      accountId: u.accountId,
-      userName: u.scim?.userName ?? null,
-    };
-    const label = target.userName ?? target.ref;
+    const found = await this.leaverTarget(i, req.user);
+    if (!found) return;
+    const { u, target, label } = found;
     const unconfirmed = req.confirm !== true;
     const confirmReason = "refused: deleting needs explicit confirmation (confirm: true, or --confirm)";
     if (req.mode === "directory") {
