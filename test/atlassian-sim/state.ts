@@ -127,6 +127,11 @@ export class SimState {
     }
   }
 
+  /** An Admin audit event about one user. */
+  private touchUser(action: string, accountId: string, actor: string): void {
+    this.touch({ action, actorAccountId: actor, targets: [{ type: "user", id: accountId }], product: "admin" });
+  }
+
   /** Recomputes Jira and Confluence product access from application-role and product-access group membership. */
   private refreshProductAccess(account: SimAccount): void {
     const groups = this.groupsOfAccount.get(account.accountId) ?? new Set<string>();
@@ -266,12 +271,7 @@ export class SimState {
     const a = this.requireAccount(accountId);
     a.suspended = true;
     a.billable = false;
-    this.touch({
-      action: "user_suspended",
-      actorAccountId: actor,
-      targets: [{ type: "user", id: accountId }],
-      product: "admin",
-    });
+    this.touchUser("user_suspended", accountId, actor);
   }
 
   /** Admin v2 restore: undoes a suspension. */
@@ -279,12 +279,7 @@ export class SimState {
     const a = this.requireAccount(accountId);
     a.suspended = false;
     a.billable = a.accountType === "atlassian" && a.products.length > 0;
-    this.touch({
-      action: "user_restored",
-      actorAccountId: actor,
-      targets: [{ type: "user", id: accountId }],
-      product: "admin",
-    });
+    this.touchUser("user_restored", accountId, actor);
   }
 
   /** Admin v2 remove from directory: groups and product access are lost; the account itself remains. */
@@ -295,12 +290,7 @@ export class SimState {
     a.billable = false;
     this.tenant.orgAdmins = this.tenant.orgAdmins.filter((id) => id !== accountId);
     this.removedFromDirectory.add(accountId);
-    this.touch({
-      action: "user_removed_from_org",
-      actorAccountId: actor,
-      targets: [{ type: "user", id: accountId }],
-      product: "admin",
-    });
+    this.touchUser("user_removed_from_org", accountId, actor);
   }
 
   /** User-management lifecycle: deactivate (`disable`) or reactivate (`enable`) the account everywhere. */
@@ -321,12 +311,7 @@ export class SimState {
     const a = this.requireAccount(accountId);
     a.status = "closed";
     a.billable = false;
-    this.touch({
-      action: "user_closed",
-      actorAccountId: actor,
-      targets: [{ type: "user", id: accountId }],
-      product: "admin",
-    });
+    this.touchUser("user_closed", accountId, actor);
   }
 
   // ------------------------------------------------------------ Admin and user management
@@ -345,12 +330,7 @@ export class SimState {
     this.requireAccount(accountId);
     if (this.tenant.orgAdmins.includes(accountId)) return false;
     this.tenant.orgAdmins.push(accountId);
-    this.touch({
-      action: "org_admin_role_granted",
-      actorAccountId: actor,
-      targets: [{ type: "user", id: accountId }],
-      product: "admin",
-    });
+    this.touchUser("org_admin_role_granted", accountId, actor);
     return true;
   }
 
@@ -359,12 +339,7 @@ export class SimState {
     this.requireAccount(accountId);
     if (!this.tenant.orgAdmins.includes(accountId)) return false;
     this.tenant.orgAdmins = this.tenant.orgAdmins.filter((id) => id !== accountId);
-    this.touch({
-      action: "org_admin_role_revoked",
-      actorAccountId: actor,
-      targets: [{ type: "user", id: accountId }],
-      product: "admin",
-    });
+    this.touchUser("org_admin_role_revoked", accountId, actor);
     return true;
   }
 
@@ -385,12 +360,7 @@ export class SimState {
     this.pendingDeletion.delete(accountId);
     a.status = "active";
     a.billable = a.accountType === "atlassian" && a.products.length > 0 && !a.suspended;
-    this.touch({
-      action: "user_deletion_cancelled",
-      actorAccountId: actor,
-      targets: [{ type: "user", id: accountId }],
-      product: "admin",
-    });
+    this.touchUser("user_deletion_cancelled", accountId, actor);
   }
 
   /**
@@ -408,12 +378,7 @@ export class SimState {
       if (value !== undefined) extra[key] = value;
     }
     this.profileOverrides.set(accountId, extra);
-    this.touch({
-      action: "user_profile_updated",
-      actorAccountId: actor,
-      targets: [{ type: "user", id: accountId }],
-      product: "admin",
-    });
+    this.touchUser("user_profile_updated", accountId, actor);
   }
 
   /** User-management set email: the address must not belong to another account; it shows in every product. */
@@ -424,12 +389,7 @@ export class SimState {
       throw new SimConflict("exists", `email ${email} belongs to another account`);
     }
     a.email = email;
-    this.touch({
-      action: "user_email_changed",
-      actorAccountId: actor,
-      targets: [{ type: "user", id: accountId }],
-      product: "admin",
-    });
+    this.touchUser("user_email_changed", accountId, actor);
   }
 
   /** User-management API token revocation. */
