@@ -24,7 +24,7 @@ import {
 } from "./common.js";
 import { assignmentMatches, type ResourceAssignment, RoleIndex } from "./roles.js";
 import { parseSortQuery } from "./user-query.js";
-import { keyOwner, resolvePaging, v2Page } from "./users-v2.js";
+import { keyOwner, resolvePaging, v2Listing, v2Page } from "./users-v2.js";
 
 const GROUP_EXPANDS = ["counts.resources", "counts.users"] as const;
 type GroupExpand = (typeof GROUP_EXPANDS)[number];
@@ -177,15 +177,15 @@ export function groupsV2Routes(): Hono<SimEnv> {
     v2Directory(async (c, state, dir) => {
       const body = await jsonBody(c);
       if (!body) return v2BadRequest(c, "The request body is not valid JSON.");
-      const paging = resolvePaging("groups-search", body.cursor, body.limit, body, 20);
-      if (!paging) return v2BadRequest(c, "cursor: invalid cursor");
-      const parsed = parseGroupQuery(paging.query);
-      if (!parsed.ok) return v2BadRequest(c, parsed.error);
-      const roles = new RoleIndex(state);
-      const groups = matchGroups(state, dir, parsed.query, roles);
-      const page = v2Page(groups, "groups-search", paging.offset, paging.limit, parsed.query);
-      const expand = new Set(parsed.query.expand ?? []);
-      return c.json({ data: page.values.map((g) => directoryGroup(state, g, roles, expand)), links: page.links });
+      return v2Listing(
+        c,
+        state,
+        "groups-search",
+        { cursor: body.cursor, limit: body.limit, query: body, defaultLimit: 20 },
+        parseGroupQuery,
+        (q, roles) => matchGroups(state, dir, q, roles),
+        (g, roles, expand) => directoryGroup(state, g, roles, expand),
+      );
     }),
   );
 
@@ -193,21 +193,20 @@ export function groupsV2Routes(): Hono<SimEnv> {
   app.get(
     `${base}/groups`,
     v2Directory((c, state, dir) => {
-      const paging = resolvePaging(
+      return v2Listing(
+        c,
+        state,
         "groups-list",
-        c.req.query("cursor"),
-        c.req.query("limit"),
-        groupQueryFromSearchParams(c),
-        20,
+        {
+          cursor: c.req.query("cursor"),
+          limit: c.req.query("limit"),
+          query: groupQueryFromSearchParams(c),
+          defaultLimit: 20,
+        },
+        parseGroupQuery,
+        (q, roles) => matchGroups(state, dir, q, roles),
+        (g, roles, expand) => directoryGroup(state, g, roles, expand),
       );
-      if (!paging) return v2BadRequest(c, "cursor: invalid cursor");
-      const parsed = parseGroupQuery(paging.query);
-      if (!parsed.ok) return v2BadRequest(c, parsed.error);
-      const roles = new RoleIndex(state);
-      const groups = matchGroups(state, dir, parsed.query, roles);
-      const page = v2Page(groups, "groups-list", paging.offset, paging.limit, parsed.query);
-      const expand = new Set(parsed.query.expand ?? []);
-      return c.json({ data: page.values.map((g) => directoryGroup(state, g, roles, expand)), links: page.links });
     }),
   );
 

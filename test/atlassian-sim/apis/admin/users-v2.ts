@@ -4,7 +4,7 @@
  * directory). `directoryId` may be `-` for every directory. Pages carry opaque cursors in `links.next`, `limit` is
  * clamped to 100 (the spec's maximum), and every write goes through `SimState`, so Jira, Confluence and SCIM see it.
  */
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import type { SimEnv } from "../../http/env.js";
 import { clampPageSize } from "../../http/pagination.js";
 import type { SimState } from "../../state.js";
@@ -86,6 +86,31 @@ export function resolvePaging(
     limit: clampPageSize(rawLimit as string | number | undefined, defaultLimit, V2_MAX_LIMIT),
     query,
   };
+}
+
+type ExpandOf<Q extends { expand?: readonly string[] }> = NonNullable<Q["expand"]>[number];
+
+/**
+ * One page of a v2 directory listing, for both the search POST and the deprecated GET list: paging (with the cursor's
+ * carried query), the query check, matching and rendering. Invalid cursors and queries answer 400.
+ */
+export function v2Listing<Q extends { expand?: readonly string[] }, T>(
+  c: Context<SimEnv>,
+  state: SimState,
+  tag: string,
+  request: { cursor: unknown; limit: unknown; query: Record<string, unknown>; defaultLimit: number },
+  parse: (raw: Record<string, unknown>) => { ok: true; query: Q } | { ok: false; error: string },
+  match: (query: Q, roles: RoleIndex) => readonly T[],
+  render: (item: T, roles: RoleIndex, expand: ReadonlySet<ExpandOf<Q>>) => unknown,
+): Response {
+  const paging = resolvePaging(tag, request.cursor, request.limit, request.query, request.defaultLimit);
+  if (!paging) return v2BadRequest(c, "cursor: invalid cursor");
+  const parsed = parse(paging.query);
+  if (!parsed.ok) return v2BadRequest(c, parsed.error);
+  const roles = new RoleIndex(state);
+  const page = v2Page(match(parsed.query, roles), tag, paging.offset, paging.limit, parsed.query);
+  const expand = new Set<ExpandOf<Q>>((parsed.query.expand ?? []) as readonly ExpandOf<Q>[]);
+  return c.json({ data: page.values.map((item) => render(item, roles, expand)), links: page.links });
 }
 
 /** The fields every v2 user shape shares (`MultiDirectoryUser`, `MultiDirectoryUserDetailsData`). */
@@ -206,15 +231,15 @@ export function usersV2Routes(): Hono<SimEnv> {
     v2Directory(async (c, state, dir) => {
       const body = await jsonBody(c);
       if (!body) return v2BadRequest(c, "The request body is not valid JSON.");
-      const paging = resolvePaging("users-search", body.cursor, body.limit, body, 50);
-      if (!paging) return v2BadRequest(c, "cursor: invalid cursor");
-      const parsed = parseUserQuery(paging.query);
-      if (!parsed.ok) return v2BadRequest(c, parsed.error);
-      const roles = new RoleIndex(state);
-      const users = matchUsers(state, dir, parsed.query, roles);
-      const page = v2Page(users, "users-search", paging.offset, paging.limit, parsed.query);
-      const expand = new Set(parsed.query.expand ?? []);
-      return c.json({ data: page.values.map((a) => directoryUser(state, a, expand, roles)), links: page.links });
+      return v2Listing(
+        c,
+        state,
+        "users-search",
+        { cursor: body.cursor, limit: body.limit, query: body, defaultLimit: 50 },
+        parseUserQuery,
+        (q, roles) => matchUsers(state, dir, q, roles),
+        (a, roles, expand) => directoryUser(state, a, expand, roles),
+      );
     }),
   );
 
@@ -224,14 +249,16 @@ export function usersV2Routes(): Hono<SimEnv> {
     v2Directory((c, state, dir) => {
       const raw = userQueryFromSearchParams(c);
       if (typeof raw === "string") return v2BadRequest(c, raw);
-      const paging = resolvePaging("users-list", c.req.query("cursor"), c.req.query("limit"), raw, 20);
-      if (!paging) return v2BadRequest(c, "cursor: invalid cursor");
-      const parsed = parseUserQuery(paging.query);
-      if (!parsed.ok) return v2BadRequest(c, parsed.error);
-      const roles = new RoleIndex(state);
-      const users = matchUsers(state, dir, parsed.query, roles);
-      const page = v2Page(users, "users-list", paging.offset, paging.limit, parsed.query);
-      return c.json({ data: page.values.map((a) => directoryUser(state, a, new Set(), roles)), links: page.links });
+      return v2Listing(
+        c,
+        state,
+        "users-list",
+        { cursor: c.req.query("cursor"), limit: c.req.query("limit"), query: raw, defaultLimit: 20 },
+        parseUserQuery,
+        (q, roles) => matchUsers(state, dir, q, roles),
+        // The deprecated list takes no expand.
+        (a, roles) => directoryUser(state, a, new Set(), roles),
+      );
     }),
   );
 
