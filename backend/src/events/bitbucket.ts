@@ -7,12 +7,14 @@
  * or a sender bug, and routing by a header that contradicts the signed body would be guessing.
  *
  * Bitbucket has no member or permission events (atlassian-api.md §4): repository and project lifecycle events are
- * the hints that a repository's permissions or branch restrictions may have changed, so they re-read the Bitbucket
- * section. Pushes, pull requests, issues and commit statuses change no access: they are acknowledged and ignored.
+ * the hints that a repository's permissions or branch restrictions may have changed, so they re-read what they name
+ * (the repository — by `{uuid}`, else its `full_name` — or the project, by key) and, when they name nothing, the
+ * Bitbucket section. Pushes, pull requests, issues and commit statuses change no access: they are acknowledged and
+ * ignored.
  *
  * @module
  */
-import type { NormalizedEvent } from "./types.js";
+import type { EventScope, NormalizedEvent } from "./types.js";
 
 /** Event keys that can change who has access (re-read the Bitbucket section). */
 const RELEVANT = new Set([
@@ -78,6 +80,18 @@ export function parseBitbucketDelivery(
   const repo = (p.repository ?? {}) as Record<string, unknown>;
   const project = (p.project ?? {}) as Record<string, unknown>;
   const target = str(repo.uuid) ?? str(repo.full_name) ?? str(project.uuid) ?? str(project.key);
+  const scopes: EventScope[] = [];
+  const repoRef = (r: Record<string, unknown>) => str(r.uuid) ?? str(r.full_name)?.split("/").slice(1).join("/");
+  if (family === "repo") {
+    // A fork event names the new repository as `fork`; the original's access does not change, but it is cheap.
+    for (const r of [repo, (p.fork ?? {}) as Record<string, unknown>]) {
+      const ref = repoRef(r);
+      if (ref) scopes.push({ section: "bitbucket", kind: "repository", ref });
+    }
+  } else {
+    const ref = str(project.key);
+    if (ref) scopes.push({ section: "bitbucket", kind: "project", ref });
+  }
   return {
     ok: true,
     eventKey: key,
@@ -86,6 +100,7 @@ export function parseBitbucketDelivery(
       source: "bitbucket-webhook",
       kind: key,
       sections: ["bitbucket"],
+      ...(scopes.length > 0 ? { scopes } : {}),
       target,
       deliveryId,
       receivedAt,

@@ -2,7 +2,8 @@
 import { describe, expect, it } from "vitest";
 import { sectionOfAdminAction } from "./admin-events-poller.js";
 import { parseBitbucketDelivery } from "./bitbucket.js";
-import { assembleCrawl, sectionOfForgeEvent } from "./forge.js";
+import { assembleCrawl, forgeEventOf, sectionOfForgeEvent } from "./forge.js";
+import { readPlan } from "./processor.js";
 import { EventQueue } from "./queue.js";
 import type { NormalizedEvent } from "./types.js";
 
@@ -97,6 +98,43 @@ describe("normalization", () => {
     expect(sectionOfAdminAction("permission_scheme_updated")).toBe("jira");
     expect(sectionOfAdminAction("bitbucket_repository_permission_updated")).toBe("bitbucket");
     expect(sectionOfAdminAction("api_key_created")).toBeNull();
+  });
+
+  it("names what to re-read: a repository (uuid, else full_name), a fork too, a project; Forge projects and spaces", () => {
+    const body = JSON.stringify({ repository: { uuid: "{r1}" }, fork: { full_name: "ws/r2" } });
+    expect(parseBitbucketDelivery("t", body, "repo:fork", "d", 0)).toMatchObject({
+      event: {
+        scopes: [
+          { section: "bitbucket", kind: "repository", ref: "{r1}" },
+          { section: "bitbucket", kind: "repository", ref: "r2" },
+        ],
+      },
+    });
+    const project = JSON.stringify({ project: { key: "PRJ", uuid: "{p}" } });
+    expect(parseBitbucketDelivery("t", project, "project:updated", "d", 0)).toMatchObject({
+      event: { scopes: [{ section: "bitbucket", kind: "project", ref: "PRJ" }] },
+    });
+    const bare = parseBitbucketDelivery("t", JSON.stringify({ repository: {} }), "repo:updated", "d", 0);
+    expect(bare.ok && bare.event?.scopes).toBeUndefined();
+    expect(
+      forgeEventOf("t", { eventType: "avi:jira:updated:project", payload: { project: { key: "ENG" } } }, 0),
+    ).toMatchObject({
+      scopes: [{ section: "jira", kind: "project", ref: "ENG" }],
+    });
+    expect(
+      forgeEventOf("t", { eventType: "avi:jira:created:user", payload: { user: { accountId: "a" } } }, 0)?.scopes,
+    ).toBeUndefined();
+  });
+
+  it("a batch reads its targets, or the whole section when an event names none or they are too many", () => {
+    const e = (scopes?: NormalizedEvent["scopes"]): NormalizedEvent => ({
+      ...ev("t", 1),
+      ...(scopes ? { scopes } : {}),
+    });
+    const repo = (ref: string) => ({ section: "bitbucket" as const, kind: "repository" as const, ref });
+    expect(readPlan([e([repo("a")]), e([repo("b"), repo("a")])], 5).get("bitbucket")).toEqual([repo("a"), repo("b")]);
+    expect(readPlan([e([repo("a")]), e()], 5).get("bitbucket")).toBeNull();
+    expect(readPlan([e([repo("a"), repo("b"), repo("c")])], 2).get("bitbucket")).toBeNull();
   });
 
   it("crawl assembly concatenates by seq, checks counts, keeps scalars", () => {

@@ -7,7 +7,7 @@
  */
 import { ConfluenceSection, JiraSection } from "@accessmap/shared/snapshot/schema";
 import { z } from "zod";
-import type { NormalizedEvent, SectionName } from "./types.js";
+import type { EventScope, NormalizedEvent, SectionName } from "./types.js";
 
 /** Entities whose events can change access; other product events (issues, pages, comments …) are ignored. */
 const ACCESS_ENTITIES = new Set(["user", "users", "project", "space", "group", "permissions", "role", "scheme"]);
@@ -46,10 +46,33 @@ export function forgeEventOf(
     source: "forge-event",
     kind: e.eventType,
     sections: [section],
+    ...scopeOfForgeEvent(e.eventType, section, p, pick),
     target,
     deliveryId: pick(p, "eventId") ?? null,
     receivedAt,
   };
+}
+
+/**
+ * A project or space event names what to re-read (`project.key`/`id`, `space.key`); user, group, role and scheme
+ * events change what many resources resolve to, so they re-read the section.
+ */
+function scopeOfForgeEvent(
+  eventType: string,
+  section: SectionName,
+  p: Record<string, unknown>,
+  pick: (o: unknown, k: string) => string | null,
+): { scopes?: EventScope[] } {
+  const entity = eventType.split(":")[3] ?? "";
+  if (section === "jira" && entity === "project") {
+    const ref = pick(p.project, "key") ?? pick(p.project, "id");
+    if (ref) return { scopes: [{ section: "jira", kind: "project", ref }] };
+  }
+  if (section === "confluence" && entity === "space") {
+    const ref = pick(p.space, "key");
+    if (ref) return { scopes: [{ section: "confluence", kind: "space", ref }] };
+  }
+  return {};
 }
 
 export type CrawlSection = "jira" | "confluence";

@@ -11,6 +11,17 @@ import type { ProductName } from "@accessmap/shared/snapshot/schema";
 /** A snapshot section an event can invalidate. */
 export type SectionName = ProductName;
 
+/**
+ * What within a section an event is about, when the processor can re-read just that: a Bitbucket repository (slug
+ * or `{uuid}`) or project (key), a Jira project (key or id), a Confluence space (key). Like the event itself it
+ * only says what to read; the data comes from the read.
+ */
+export type EventScope =
+  | { section: "bitbucket"; kind: "repository"; ref: string }
+  | { section: "bitbucket"; kind: "project"; ref: string }
+  | { section: "jira"; kind: "project"; ref: string }
+  | { section: "confluence"; kind: "space"; ref: string };
+
 export interface NormalizedEvent {
   tenantId: string;
   /** Where it came from. */
@@ -19,6 +30,8 @@ export interface NormalizedEvent {
   kind: string;
   /** Sections to re-read; `full` asks for a full sync instead (large changes). */
   sections: SectionName[] | "full";
+  /** What to re-read within those sections; absent or empty: the whole sections. */
+  scopes?: EventScope[];
   /** What it is about (repository uuid, space key, account id …), for logs and audit; never trusted for data. */
   target: string | null;
   /** The delivery or event id, when there is one. */
@@ -39,4 +52,29 @@ export interface PatchOutcome {
   /** Base versions this patch re-based over (a full sync committed meanwhile, P6). */
   rebased: number;
   reason: string | null;
+  /** What the patch cost (benchmark, logs), when one was attempted. */
+  metrics?: PatchMetrics;
+}
+
+/** The cost of one patch, by phase, with its counts. */
+export interface PatchMetrics {
+  /** `incremental`: only the touched resources were resolved, and a delta version stored; `full`: a full build. */
+  mode: "incremental" | "full";
+  /** Sections read in part (the targets named) and read whole. */
+  targeted: SectionName[];
+  whole: SectionName[];
+  /** API calls of the re-read (all attempts). */
+  calls: number;
+  /** Time to load the patch base (0 when it was in memory), to re-read, to patch the model, to commit. */
+  loadMs: number;
+  readMs: number;
+  patchMs: number;
+  commitMs: number;
+  /** What the commit stored: the delta (gzip, and its JSON), or the whole snapshot and model. */
+  storedBytes: number;
+  storedJsonBytes: number;
+  /** Access buckets (one resource's entries) the patch replaced. */
+  buckets: number;
+  /** The full version the stored delta rests on; null for a full version. */
+  baseVersion: number | null;
 }

@@ -10,22 +10,25 @@ import type { Snapshot } from "@accessmap/shared/snapshot/schema";
 import {
   BITBUCKET_KEY,
   CONFLUENCE_KEY,
+  type Correlation,
   canSignIn,
   correlate,
   type IdentityInput,
   identitiesFromFile,
   identitiesFromScim,
   isJiraKey,
+  type JoinedAccounts,
   joinAccounts,
   type ParsedIdentity,
+  type UnifiedGroups,
   unifyGroups,
 } from "./correlate.js";
 import { resolveAdmin } from "./resolve/admin.js";
 import { resolveBitbucket } from "./resolve/bitbucket.js";
 import { resolveConfluence } from "./resolve/confluence.js";
-import { AccessSink, type ResolveInput, ViaTable } from "./resolve/context.js";
+import { AccessSink, type ResolveInput, type ResolveScope, ViaTable } from "./resolve/context.js";
 import { resolveJira } from "./resolve/jira.js";
-import { MODEL_VERSION, type Model, type Resource } from "./types.js";
+import { type AccessEntry, type AccessProduct, MODEL_VERSION, type Model, type Resource } from "./types.js";
 
 export interface BuildModelOptions {
   /** People from an IdP export file (see `parseIdpExport`), correlated with the SCIM directory's. */
@@ -78,16 +81,36 @@ function bitbucketSlugOf(s: Snapshot): string | null {
   return urls[0] ?? null;
 }
 
-/** Builds the merged model of one snapshot. */
-export function buildModel(snapshot: Snapshot, opts: BuildModelOptions = {}): Model {
-  const s = snapshot;
+/** The snapshot's own notes, and one for each section a failed or skipped source left empty. */
+export function leadingNotes(s: Snapshot): string[] {
   const notes: string[] = [...s.notes];
   for (const st of s.statuses) {
     const section = st.product === "scim" ? s.scim : s[st.product];
     if (section === null && (st.state === "failed" || st.state === "skipped"))
       notes.push(`${st.product}: no data (${st.state}); its part of the model is missing, not empty.`);
   }
+  return notes;
+}
 
+/**
+ * The identity side of a model: unified groups, joined accounts, correlated identities, who may use each product,
+ * the site and the workspace. It depends on the snapshot's users, groups, memberships and on which sections are
+ * present — never on projects, spaces, repositories or grants, so a change of those leaves it as it is.
+ */
+export interface ModelContext {
+  groups: UnifiedGroups;
+  accounts: JoinedAccounts;
+  correlation: Correlation;
+  eligible: ResolveInput["eligible"];
+  siteHost: string | null;
+  bitbucketSlug: string | null;
+  /** The notes between the leading ones and the product resolvers': groups, accounts, correlation, site. */
+  identityNotes: string[];
+}
+
+/** Computes the identity side of the model of a snapshot. */
+export function modelContext(s: Snapshot, opts: BuildModelOptions = {}): ModelContext {
+  const notes: string[] = [];
   const groups = unifyGroups(s);
   notes.push(...groups.notes);
   const joined = joinAccounts(s, groups);
@@ -133,51 +156,124 @@ export function buildModel(snapshot: Snapshot, opts: BuildModelOptions = {}): Mo
     notes.push(
       "Confluence: without the Admin API, who holds a Confluence licence is not known; every account Confluence reports as active is treated as having access.",
     );
+  const siteHost = siteHostOf(s, notes);
+  return {
+    groups,
+    accounts: joined,
+    correlation,
+    eligible,
+    siteHost,
+    bitbucketSlug: bitbucketSlugOf(s),
+    identityNotes: notes,
+  };
+}
 
+/** What the product resolvers produce: entries sorted as in the model, conditional grants, notes per product. */
+export interface ProductResolution {
+  access: AccessEntry[];
+  dormant: AccessEntry[];
+  /** Sorted as in the model. */
+  conditional: Model["conditional"];
+  notes: Record<AccessProduct, string[]>;
+}
+
+const cmpConditional = (a: Model["conditional"][number], b: Model["conditional"][number]): number =>
+  cmp(a.projectKey, b.projectKey) ||
+  cmp(a.permission, b.permission) ||
+  cmp(a.holderType, b.holderType) ||
+  cmp(a.parameter ?? "", b.parameter ?? "");
+
+/** Sorts conditional grants as the model lists them. */
+export function sortConditional(list: Model["conditional"]): Model["conditional"] {
+  return list.sort(cmpConditional);
+}
+
+/**
+ * Runs the product resolvers (Admin, Jira, Confluence, Bitbucket, in that order) over the snapshot with its
+ * identity side. With a scope, only the resources in it get entries (the notes still cover everything); `products`
+ * limits which resolvers run.
+ */
+export function resolveProducts(
+  s: Snapshot,
+  ctx: ModelContext,
+  scope: ResolveScope | null,
+  products: readonly AccessProduct[] = ["admin", "jira", "confluence", "bitbucket"],
+): ProductResolution {
   const input: ResolveInput = {
     snapshot: s,
     vias: new ViaTable(),
     access: new AccessSink(),
     dormant: new AccessSink(),
     notes: [],
-    groups,
-    accounts: joined,
-    eligible,
-    siteHost: siteHostOf(s, notes),
-    bitbucketSlug: bitbucketSlugOf(s),
+    groups: ctx.groups,
+    accounts: ctx.accounts,
+    eligible: ctx.eligible,
+    siteHost: ctx.siteHost,
+    bitbucketSlug: ctx.bitbucketSlug,
     conditional: [],
+    scope,
   };
-  resolveAdmin(input);
-  resolveJira(input);
-  resolveConfluence(input);
-  resolveBitbucket(input);
-  notes.push(...input.notes);
-
-  const conditional = input.conditional.sort(
-    (a, b) =>
-      cmp(a.projectKey, b.projectKey) ||
-      cmp(a.permission, b.permission) ||
-      cmp(a.holderType, b.holderType) ||
-      cmp(a.parameter ?? "", b.parameter ?? ""),
-  );
-
+  const notes: Record<AccessProduct, string[]> = { admin: [], jira: [], confluence: [], bitbucket: [] };
+  const resolvers = {
+    admin: resolveAdmin,
+    jira: resolveJira,
+    confluence: resolveConfluence,
+    bitbucket: resolveBitbucket,
+  };
+  for (const product of ["admin", "jira", "confluence", "bitbucket"] as const) {
+    if (!products.includes(product)) continue;
+    input.notes = notes[product];
+    resolvers[product](input);
+  }
   return {
+    access: input.access.entries(),
+    dormant: input.dormant.entries(),
+    conditional: sortConditional(input.conditional),
+    notes,
+  };
+}
+
+/** The notes of the product resolvers, in model order. */
+export function productNotes(notes: Record<AccessProduct, string[]>): string[] {
+  return [...notes.admin, ...notes.jira, ...notes.confluence, ...notes.bitbucket];
+}
+
+/** Builds the merged model of one snapshot. */
+export function buildModel(snapshot: Snapshot, opts: BuildModelOptions = {}): Model {
+  return buildModelWithContext(snapshot, opts).model;
+}
+
+/** Builds the merged model, and returns with it its identity side and the resolvers' notes (an incremental patch's base). */
+export function buildModelWithContext(
+  snapshot: Snapshot,
+  opts: BuildModelOptions = {},
+): { model: Model; ctx: ModelContext; resolution: Pick<ProductResolution, "notes"> } {
+  const s = snapshot;
+  const ctx = modelContext(s, opts);
+  const r = resolveProducts(s, ctx, null);
+  const model: Model = {
     version: MODEL_VERSION,
     builtAt: opts.builtAt ?? s.finishedAt,
     snapshotRunId: s.runId,
     org: s.admin ? { id: s.admin.org.id, name: s.admin.org.name } : null,
-    site: input.siteHost,
-    accounts: joined.accounts,
-    identities: correlation.identities,
-    groups: groups.groups,
-    resources: buildResources(s, input.siteHost, input.bitbucketSlug),
-    access: input.access.entries(),
-    dormant: input.dormant.entries(),
-    conditional,
-    correlation: correlation.report,
-    statuses: s.statuses.map((st) => ({ product: st.product, state: st.state, reasons: [...st.reasons] })),
-    notes,
+    site: ctx.siteHost,
+    accounts: ctx.accounts.accounts,
+    identities: ctx.correlation.identities,
+    groups: ctx.groups.groups,
+    resources: buildResources(s, ctx.siteHost, ctx.bitbucketSlug),
+    access: r.access,
+    dormant: r.dormant,
+    conditional: r.conditional,
+    correlation: ctx.correlation.report,
+    statuses: modelStatuses(s),
+    notes: [...leadingNotes(s), ...ctx.identityNotes, ...productNotes(r.notes)],
   };
+  return { model, ctx, resolution: { notes: r.notes } };
+}
+
+/** The snapshot's statuses as the model copies them. */
+export function modelStatuses(s: Snapshot): Model["statuses"] {
+  return s.statuses.map((st) => ({ product: st.product, state: st.state, reasons: [...st.reasons] }));
 }
 
 /** Every resource the snapshot describes, with the product facts insights and exports use; sorted by type and id. */

@@ -399,7 +399,8 @@ export interface ModelDiff {
   membershipsRemoved: Array<{ group: string; accountId: string }>;
 }
 
-function compareEntries(a: AccessEntry, b: AccessEntry): number {
+/** Model order of entries: product, resource type, resource id, permission, principal. */
+export function compareEntries(a: AccessEntry, b: AccessEntry): number {
   return (
     cmp(a.product, b.product) ||
     cmp(a.resourceType, b.resourceType) ||

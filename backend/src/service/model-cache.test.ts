@@ -1,7 +1,15 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { indexModel } from "../model/queries.js";
 import { openSqliteStore } from "../store/sqlite.js";
 import type { Store } from "../store/store.js";
-import { makeModel, makeSnapshot, modelRun } from "../store/testing/fixtures.js";
+import {
+  deltaRun,
+  makeModel,
+  makeSnapshot,
+  makeStatuses,
+  makeVersionDelta,
+  modelRun,
+} from "../store/testing/fixtures.js";
 import { ModelCache } from "./model-cache.js";
 
 let store: Store;
@@ -29,6 +37,52 @@ describe("ModelCache", () => {
     expect(b).toMatchObject({ version: 2, runId: "run-2" });
     expect(modelRun(b!.model)).toEqual({ runId: "run-2", mixed: null });
     expect(cache.loads).toBe(2);
+  });
+
+  it("applies a delta version to the cached model instead of loading it, when the cached version is on its chain", async () => {
+    store = await openSqliteStore({ path: ":memory:" });
+    const { id } = await store.createTenant({ name: "acme" });
+    const delta = async (runId: string, base: number, chain: number[]) => {
+      const s = await store.startSnapshot(id, { runId });
+      await store.commitSnapshotDelta(id, s.version, {
+        delta: makeVersionDelta(runId, base, [...chain, s.version]),
+        counts: {},
+        statuses: makeStatuses(runId),
+      });
+      return s.version;
+    };
+    await commit(id, "run-1");
+    const cache = new ModelCache(store);
+    const first = (await cache.get(id))!;
+    const v2 = await delta("d-2", 1, []);
+    const second = (await cache.get(id))!;
+    expect(second).toMatchObject({ version: v2, runId: "d-2", baseVersion: 1 });
+    expect(cache).toMatchObject({ loads: 1, patches: 1 });
+    expect(deltaRun(second.model)).toEqual({ runId: "d-2", mixed: null });
+    // The same as a load, model and index alike; the previous version's model and index are untouched.
+    const loaded = (await store.getCurrentModel(id))!;
+    expect(second.model).toEqual(loaded.model);
+    expect(second.index).toEqual(indexModel(loaded.model));
+    expect(second.modelSha256).toBe(loaded.modelSha256);
+    expect(first.model).toEqual(makeModel("run-1", 5));
+    expect(first.index).toEqual(indexModel(makeModel("run-1", 5)));
+    // The next delta of the chain applies to the patched one.
+    await delta("d-3", 1, [v2]);
+    expect(deltaRun((await cache.get(id))!.model)).toEqual({ runId: "d-3", mixed: null });
+    expect(cache).toMatchObject({ loads: 1, patches: 2 });
+    // A full version (a sync) is loaded, and a delta over another base than the cached chain's is loaded too.
+    const v4 = await commit(id, "run-4");
+    await cache.get(id);
+    expect(cache.loads).toBe(2);
+    const other = await commit(id, "run-5");
+    const cold = new ModelCache(store);
+    await delta("d-6", v4, []);
+    expect(deltaRun((await cold.get(id))!.model)).toEqual({ runId: "d-6", mixed: null });
+    expect(cold).toMatchObject({ loads: 1, patches: 0 });
+    // The cache holds version 4; version 7 rests on 5: not on its chain, so it is loaded whole.
+    await delta("d-7", other, []);
+    expect(deltaRun((await cache.get(id))!.model)).toEqual({ runId: "d-7", mixed: null });
+    expect(cache).toMatchObject({ loads: 3, patches: 2 });
   });
 
   it("shares one load between concurrent requests", async () => {

@@ -7,7 +7,9 @@ import { createHash } from "node:crypto";
 import { promisify } from "node:util";
 import { gunzip as gunzipCb, gzip as gzipCb } from "node:zlib";
 import type { ProductStatus } from "@accessmap/shared/snapshot/schema";
+import { countsOf } from "../model/patch-model.js";
 import type { Model } from "../model/types.js";
+import { applyVersionDelta, parseVersionDelta, type VersionDelta } from "../model/version-delta.js";
 import {
   type ApiKey,
   type AuditEntry,
@@ -15,6 +17,8 @@ import {
   type Cursor,
   IntegrityError,
   type JobState,
+  type SnapshotData,
+  type SnapshotParts,
   type SnapshotRecord,
   type SnapshotState,
   type SyncJob,
@@ -142,6 +146,10 @@ export function toSnapshot(r: Row): SnapshotRecord {
     decidedBy: strOrNull(r.decided_by),
     modelSha256: strOrNull(r.model_sha256),
     current: r.current_version !== null && r.current_version !== undefined && num(r.current_version) === version,
+    delta:
+      r.delta_base === null || r.delta_base === undefined
+        ? null
+        : { baseVersion: num(r.delta_base), bytes: num(r.delta_bytes), jsonBytes: num(r.delta_json_bytes) },
   };
 }
 
@@ -188,6 +196,7 @@ export function toPointer(r: Row): CurrentPointer {
     runId: String(r.run_id),
     committedAt: iso(r.committed_at),
     modelSha256: String(r.model_sha256),
+    baseVersion: r.base_version === null || r.base_version === undefined ? num(r.version) : num(r.base_version),
   };
 }
 
@@ -197,25 +206,60 @@ export function toCursor(r: Row): Cursor {
 
 // ---------------------------------------------------------------- snapshots
 
-/** Counts the store records for every committed model; the caller's counts are merged over them. */
+/**
+ * Counts the store records for every committed model (with `adminGrants`, the mass-deletion guard's denominator,
+ * which a delta version's patcher keeps up to date without the whole model); the caller's counts are merged over.
+ */
 export function modelCounts(model: Model): Record<string, number> {
-  return {
-    accounts: model.accounts.length,
-    identities: model.identities.length,
-    groups: model.groups.length,
-    resources: model.resources.length,
-    access: model.access.length,
-    dormant: model.dormant.length,
-  };
+  return { ...countsOf(model) };
+}
+
+/** The content digest of a delta version: over its base's digest and the delta's checksum. */
+export function deltaDigest(baseDigest: string, deltaSha256: string): string {
+  return sha256Hex(`accessmap delta\n${baseDigest}\n${deltaSha256}`);
+}
+
+/** Refuses a delta that does not belong to `version`: its chain must end there and rise from above its base. */
+export function checkDelta(delta: VersionDelta, version: number): void {
+  parseVersionDelta(delta);
+  const chain = delta.chain;
+  if (chain[chain.length - 1] !== version)
+    throw new TypeError(`the delta's chain ends at ${chain[chain.length - 1]}, not at version ${version}`);
+  if (chain.some((v, i) => v <= (i === 0 ? delta.baseVersion : chain[i - 1]!)))
+    throw new TypeError("the delta's chain must rise from above its base version");
+}
+
+/** Decodes a stored delta (checksum verified: it is small) and checks its envelope. */
+export async function decodeDelta(data: Uint8Array, sha256: string): Promise<VersionDelta> {
+  return parseVersionDelta(await decodeJson<unknown>(data, sha256, true));
+}
+
+/** The data of a version from its parts: the base's, with the delta applied when there is one. */
+export function resolveParts(parts: SnapshotParts): SnapshotData {
+  return parts.delta ? applyVersionDelta(parts.base, parts.delta) : parts.base;
 }
 
 /**
  * The retention rule, shared so both stores delete exactly the same versions. Kept: the current snapshot; the `keep`
  * newest complete or superseded others; every running or held one; among partial or failed runs, those newer than
  * the current one, at most `max(keep, 1)` of them (the newest failure always stays, it says why nothing newer is
- * current).
+ * current); and the base of every delta version kept.
  */
 export function retentionVictims(
+  rows: ReadonlyArray<{ version: number; state: SnapshotState; baseVersion?: number | null }>,
+  current: number | null,
+  keep: number,
+): number[] {
+  const victims = retentionByState(rows, current, keep);
+  // A delta version is readable only with its base: the base of a version kept stays too.
+  const gone = new Set(victims);
+  const pinned = new Set<number>();
+  for (const r of rows)
+    if (!gone.has(r.version) && r.baseVersion !== null && r.baseVersion !== undefined) pinned.add(r.baseVersion);
+  return victims.filter((v) => !pinned.has(v));
+}
+
+function retentionByState(
   rows: ReadonlyArray<{ version: number; state: SnapshotState }>,
   current: number | null,
   keep: number,

@@ -14,7 +14,7 @@ import { openPostgresStore } from "./postgres.js";
 import { openSqliteStore } from "./sqlite.js";
 import type { Store } from "./store.js";
 import { spawnStoreChild } from "./testing/child.js";
-import { makeModel, makeSnapshot, modelRun, runIdOf, seeded } from "./testing/fixtures.js";
+import { deltaRun, makeModel, makeSnapshot, modelRun, runIdOf, seeded } from "./testing/fixtures.js";
 import { dropSchema, requirePostgres, TEST_PG_URL, testSchemaName } from "./testing/pg.js";
 import type { ChildConfig } from "./testing/store-child.js";
 
@@ -83,16 +83,18 @@ describe.each([sqliteTarget(), postgresTarget()])("crash during commit (D4): $na
     try {
       const current = await store.getCurrentModel("t", { verify: true });
       expect(current).not.toBeNull();
-      const { version, runId, model } = current!;
+      const { version, runId, model, baseVersion } = current!;
       expect([oldVersion, newVersion]).toContain(version);
       expect(runId).toBe(runIdOf(version));
-      expect(modelRun(model)).toEqual({ runId: runIdOf(version), mixed: null });
+      // A delta version resolved over its base: the base's accounts, the delta's header and patched bucket.
+      if (baseVersion === version) expect(modelRun(model)).toEqual({ runId: runIdOf(version), mixed: null });
+      else expect(deltaRun(model)).toEqual({ runId: runIdOf(version), mixed: null });
       const snapshots = await store.listSnapshots("t", { limit: 1000 });
       expect(snapshots.filter((s) => s.state === "complete").map((s) => s.version)).toEqual([version]);
       expect(snapshots.filter((s) => s.current).map((s) => s.version)).toEqual([version]);
       if (version === newVersion) {
         expect(snapshots.find((s) => s.version === oldVersion)?.state).toBe("superseded");
-        expect(current!.model.accounts).toHaveLength(ACCOUNTS);
+        if (baseVersion === version) expect(current!.model.accounts).toHaveLength(ACCOUNTS);
       } else {
         // The killed run stays `running`: a sync that died says so, and is never cleaned up into "complete" (D1).
         expect(snapshots.find((s) => s.version === newVersion)?.state ?? "running").toBe("running");
@@ -166,5 +168,39 @@ describe.each([sqliteTarget(), postgresTarget()])("crash during commit (D4): $na
     console.log(`[crash ${target.name}] ${ACCOUNTS} accounts\n  ${log.join("\n  ")}`);
     expect(outcomes.old + outcomes.new).toBe(plan.length);
     expect(outcomes.old).toBeGreaterThanOrEqual(INSIDE_KILLS);
+  }, 60_000);
+
+  it("leaves the current model entirely old or entirely new when a delta version's commit is cut short", async () => {
+    const rnd = seeded(target.name === "sqlite" ? 6 : 7);
+    let oldVersion = await currentVersion();
+    const log: string[] = [];
+    // One delta commit left alone, then kills inside the transaction and at random moments.
+    const plan: Array<"calm" | "inside" | "random"> = ["calm", "inside", "random", "random", "calm", "random"];
+    for (const how of plan) {
+      const child = spawnStoreChild({
+        ...childBase,
+        tenantId: "t",
+        mode: how === "inside" ? "inside" : "commit",
+        delta: true,
+        accounts: ACCOUNTS,
+      });
+      const newVersion = Number((await child.waitFor("READY")).split(" ")[1]);
+      if (how === "inside") {
+        await child.waitFor("INSIDE");
+        child.kill();
+      } else if (how === "random") {
+        await new Promise((r) => setTimeout(r, rnd() * 30));
+        child.kill();
+      }
+      const exit = await child.exited;
+      const committed = child.lines.some((l) => l.startsWith("COMMITTED"));
+      const version = await checkWhole(oldVersion, newVersion);
+      const outcome = version === newVersion ? "new" : "old";
+      if (how === "inside") expect(outcome).toBe("old");
+      if (how === "calm" || committed) expect(outcome).toBe("new");
+      log.push(`${how} (exit ${exit.signal ?? exit.code}${committed ? ", commit had returned" : ""}) → ${outcome}`);
+      oldVersion = version;
+    }
+    console.log(`[crash ${target.name}, delta versions]\n  ${log.join("\n  ")}`);
   }, 60_000);
 });

@@ -12,7 +12,7 @@ import { LATEST_SCHEMA_VERSION, pendingMigrations } from "./migrations/index.js"
 import { createPostgresPool, migratePostgres, openPostgresStore } from "./postgres.js";
 import { migrateSqlite, openSqliteDatabase, openSqliteStore } from "./sqlite.js";
 import type { Store } from "./store.js";
-import { makeModel, makeSnapshot, modelRun } from "./testing/fixtures.js";
+import { deltaRun, makeModel, makeSnapshot, makeVersionDelta, modelRun } from "./testing/fixtures.js";
 import { dropSchema, requirePostgres, TEST_PG_URL, testSchemaName } from "./testing/pg.js";
 
 const T0 = Date.parse("2024-06-01T00:00:00.000Z");
@@ -47,6 +47,16 @@ async function checkUpgraded(store: Store): Promise<void> {
   expect((await store.listAudit("old")).entries.map((e) => e.action)).toEqual(["tenant.create"]);
   // Migration 2 backfilled the version counter: the next run is 3, not 1.
   expect((await store.startSnapshot("old", { runId: "new" })).version).toBe(3);
+  // Migration 4: a delta version rests on a version written before it existed.
+  await store.commitSnapshotDelta("old", 3, {
+    delta: makeVersionDelta("new", 2, [3]),
+    counts: {},
+    statuses: [],
+  });
+  const patched = await store.getCurrentModel("old", { verify: true });
+  expect(patched).toMatchObject({ version: 3, baseVersion: 2 });
+  expect(deltaRun(patched!.model)).toEqual({ runId: "new", mixed: null });
+  expect(patched!.model.accounts).toEqual(current!.model.accounts);
   // And what migration 2 added works on the old tenant.
   expect((await store.enqueueJob("old")).created).toBe(true);
   expect(await store.setCursor("old", "events", "c1")).toBe(true);

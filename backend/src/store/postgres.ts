@@ -10,12 +10,16 @@
 import { randomUUID } from "node:crypto";
 import type { ProductStatus } from "@accessmap/shared/snapshot/schema";
 import pg from "pg";
+import { applyModelDelta } from "../model/model-delta.js";
 import {
+  checkDelta,
   checkLeaseMs,
   clampLimit,
   DEFAULT_MAX_ATTEMPTS,
   decodeAuditCursor,
+  decodeDelta,
   decodeJson,
+  deltaDigest,
   type EncodedBlob,
   encodeAuditCursor,
   encodeJson,
@@ -24,6 +28,7 @@ import {
   parseTime,
   type Row,
   redactDetails,
+  resolveParts,
   retentionVictims,
   toApiKey,
   toAudit,
@@ -41,9 +46,11 @@ import {
   type AuditPage,
   type AuditQuery,
   type ClaimJobInput,
+  type CommitDeltaInput,
   type CommitSnapshotInput,
   ConflictError,
   type CrawlBatch,
+  type CurrentDelta,
   type CurrentModel,
   type CurrentPointer,
   type Cursor,
@@ -57,6 +64,7 @@ import {
   NotFoundError,
   type RetentionResult,
   type SnapshotData,
+  type SnapshotParts,
   type SnapshotRecord,
   type SnapshotState,
   type StartSnapshotInput,
@@ -83,15 +91,25 @@ const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 const TENANT_COLS = "id, name, config, secrets IS NOT NULL AS has_secrets, created_at, updated_at";
 const SNAPSHOT_SELECT = `
 SELECT s.tenant_id, s.version, s.run_id, s.state, s.started_at, s.finished_at, s.statuses, s.counts, s.reason,
-       s.decided_by, m.sha256 AS model_sha256, c.version AS current_version
+       s.decided_by, COALESCE(s.model_digest, m.sha256) AS model_sha256, c.version AS current_version,
+       d.base_version AS delta_base, octet_length(d.data) AS delta_bytes, d.size AS delta_json_bytes
 FROM snapshots s
 LEFT JOIN snapshot_blobs m ON m.tenant_id = s.tenant_id AND m.version = s.version AND m.kind = 'model'
+LEFT JOIN snapshot_deltas d ON d.tenant_id = s.tenant_id AND d.version = s.version
 LEFT JOIN current_snapshots c ON c.tenant_id = s.tenant_id`;
+/**
+ * The pointer with the current version's model blob — its base's, for a delta version — and its delta. `%DATA%`
+ * adds the columns a read needs, so the pointer, the base blob and the delta come from one statement (one MVCC
+ * snapshot).
+ */
 const CURRENT_SELECT = `
-SELECT c.tenant_id, c.version, c.committed_at, s.run_id, b.sha256 AS model_sha256 %DATA%
+SELECT c.tenant_id, c.version, c.committed_at, s.run_id, COALESCE(s.model_digest, b.sha256) AS model_sha256,
+       d.base_version AS base_version %DATA%
 FROM current_snapshots c
 JOIN snapshots s ON s.tenant_id = c.tenant_id AND s.version = c.version
-JOIN snapshot_blobs b ON b.tenant_id = c.tenant_id AND b.version = c.version AND b.kind = 'model'
+LEFT JOIN snapshot_deltas d ON d.tenant_id = c.tenant_id AND d.version = c.version
+JOIN snapshot_blobs b ON b.tenant_id = c.tenant_id AND b.version = COALESCE(d.base_version, c.version)
+  AND b.kind = 'model'
 WHERE c.tenant_id = $1`;
 /** Requeued jobs give up their dedupe key when another queued job of the tenant already holds it. */
 const DEDUPE_ON_REQUEUE = `CASE WHEN EXISTS (SELECT 1 FROM sync_jobs q WHERE q.tenant_id = sync_jobs.tenant_id
@@ -488,6 +506,92 @@ export class PostgresStore implements Store {
     });
   }
 
+  async commitSnapshotDelta(tenantId: string, version: number, input: CommitDeltaInput): Promise<SnapshotRecord> {
+    const finishedAt = input.finishedAt ? parseTime(input.finishedAt, "finishedAt") : this.#now();
+    checkDelta(input.delta, version);
+    const blob = await encodeJson(input.delta);
+    const base = input.delta.baseVersion;
+    const hold = input.hold ?? null;
+    return this.#tx(async (c) => {
+      await this.#lockTenant(c, tenantId);
+      await this.#stateMustBe(c, tenantId, version, ["running"], "commit");
+      const current = await this.#currentVersion(c, tenantId);
+      if (input.expectedCurrent !== undefined && current !== input.expectedCurrent) {
+        throw new ConflictError(
+          `snapshot ${version} expected current version ${input.expectedCurrent ?? "none"}, but it is ${current ?? "none"}`,
+        );
+      }
+      if (current !== null && current > version) {
+        throw new ConflictError(`snapshot ${version} is older than the current snapshot ${current}`);
+      }
+      const b = await this.#one(
+        c,
+        `SELECT COALESCE(s.model_digest, m.sha256) AS digest FROM snapshots s
+         JOIN snapshot_blobs m ON m.tenant_id = s.tenant_id AND m.version = s.version AND m.kind = 'model'
+         JOIN snapshot_blobs n ON n.tenant_id = s.tenant_id AND n.version = s.version AND n.kind = 'snapshot'
+         WHERE s.tenant_id = $1 AND s.version = $2
+           AND NOT EXISTS (SELECT 1 FROM snapshot_deltas d WHERE d.tenant_id = s.tenant_id AND d.version = s.version)`,
+        [tenantId, base],
+      );
+      if (!b) throw new ConflictError(`snapshot ${base} is not a full version of tenant ${tenantId}: no delta over it`);
+      await c.query(
+        "INSERT INTO snapshot_deltas (tenant_id, version, base_version, sha256, size, data) VALUES ($1, $2, $3, $4, $5, $6)",
+        [tenantId, version, base, blob.sha256, blob.size, blob.data],
+      );
+      await c.query(
+        `UPDATE snapshots SET state = $1, finished_at = $2, statuses = $3, counts = $4, reason = $5, model_digest = $6
+         WHERE tenant_id = $7 AND version = $8`,
+        [
+          hold ? "held" : "complete",
+          finishedAt,
+          JSON.stringify(input.statuses),
+          JSON.stringify(input.counts),
+          hold ? hold.reason : null,
+          deltaDigest(String(b.digest), blob.sha256),
+          tenantId,
+          version,
+        ],
+      );
+      if (hold) {
+        await c.query(
+          "UPDATE snapshots SET state = 'superseded' WHERE tenant_id = $1 AND state = 'held' AND version < $2",
+          [tenantId, version],
+        );
+      } else {
+        await this.#makeCurrent(c, tenantId, version);
+      }
+      return (await this.#snapshot(c, tenantId, version))!;
+    });
+  }
+
+  async compactSnapshot(tenantId: string, version: number): Promise<boolean> {
+    const sha = (
+      await this.#one(this.#pool, "SELECT sha256 FROM snapshot_deltas WHERE tenant_id = $1 AND version = $2", [
+        tenantId,
+        version,
+      ])
+    )?.sha256;
+    if (sha === undefined) return false;
+    const parts = await this.readSnapshotParts(tenantId, version);
+    if (!parts?.delta) return false;
+    const data = resolveParts(parts);
+    if (!data.snapshot || !data.model) return false;
+    const [snapshotBlob, modelBlob] = await Promise.all([encodeJson(data.snapshot), encodeJson(data.model)]);
+    return this.#tx(async (c) => {
+      await this.#lockTenant(c, tenantId);
+      // Unchanged since it was read (versions are immutable; retention may have deleted it meanwhile).
+      const still = await this.#one(c, "SELECT sha256 FROM snapshot_deltas WHERE tenant_id = $1 AND version = $2", [
+        tenantId,
+        version,
+      ]);
+      if (!still || still.sha256 !== sha) return false;
+      await this.#putBlob(c, tenantId, version, "snapshot", snapshotBlob);
+      await this.#putBlob(c, tenantId, version, "model", modelBlob);
+      await c.query("DELETE FROM snapshot_deltas WHERE tenant_id = $1 AND version = $2", [tenantId, version]);
+      return true;
+    });
+  }
+
   async endSnapshot(tenantId: string, version: number, input: EndSnapshotInput): Promise<SnapshotRecord> {
     const finishedAt = input.finishedAt ? parseTime(input.finishedAt, "finishedAt") : this.#now();
     const blob = input.snapshot ? await encodeJson(input.snapshot) : null;
@@ -566,20 +670,36 @@ export class PostgresStore implements Store {
   }
 
   async readSnapshotData(tenantId: string, version: number): Promise<SnapshotData | null> {
+    const parts = await this.readSnapshotParts(tenantId, version);
+    return parts ? resolveParts(parts) : null;
+  }
+
+  async readSnapshotParts(
+    tenantId: string,
+    version: number,
+    options: { model?: boolean } = {},
+  ): Promise<SnapshotParts | null> {
+    const kinds = options.model === false ? "AND b.kind = 'snapshot'" : "";
+    // One statement: the snapshot row, its delta, and the blobs of its base (its own, for a full version).
     const rows = await this.#rows(
       this.#pool,
-      `SELECT s.version, b.kind, b.sha256, b.data FROM snapshots s
-       LEFT JOIN snapshot_blobs b ON b.tenant_id = s.tenant_id AND b.version = s.version
+      `SELECT s.version, d.base_version, d.sha256 AS delta_sha, d.data AS delta_data, b.kind, b.sha256, b.data
+       FROM snapshots s
+       LEFT JOIN snapshot_deltas d ON d.tenant_id = s.tenant_id AND d.version = s.version
+       LEFT JOIN snapshot_blobs b ON b.tenant_id = s.tenant_id AND b.version = COALESCE(d.base_version, s.version)
+         ${kinds}
        WHERE s.tenant_id = $1 AND s.version = $2`,
       [tenantId, version],
     );
-    if (rows.length === 0) return null;
-    const out: SnapshotData = { snapshot: null, model: null };
+    const first = rows[0];
+    if (!first) return null;
+    const base: SnapshotData = { snapshot: null, model: null };
     for (const r of rows) {
-      if (r.kind === "snapshot") out.snapshot = await decodeJson(r.data as Buffer, String(r.sha256), true);
-      if (r.kind === "model") out.model = await decodeJson(r.data as Buffer, String(r.sha256), true);
+      if (r.kind === "snapshot") base.snapshot = await decodeJson(r.data as Buffer, String(r.sha256), true);
+      if (r.kind === "model") base.model = await decodeJson(r.data as Buffer, String(r.sha256), true);
     }
-    return out;
+    const delta = first.delta_data ? await decodeDelta(first.delta_data as Buffer, String(first.delta_sha)) : null;
+    return { baseVersion: delta ? delta.baseVersion : version, base, delta };
   }
 
   async getCurrentPointer(tenantId: string): Promise<CurrentPointer | null> {
@@ -588,24 +708,47 @@ export class PostgresStore implements Store {
   }
 
   async getCurrentModel(tenantId: string, options: { verify?: boolean } = {}): Promise<CurrentModel | null> {
-    // One statement, one MVCC snapshot: the pointer and the blob it points to.
-    const r = await this.#one(this.#pool, CURRENT_SELECT.replace("%DATA%", ", b.data"), [tenantId]);
+    // One statement, one MVCC snapshot: the pointer, the blob it rests on and its delta.
+    const r = await this.#one(
+      this.#pool,
+      CURRENT_SELECT.replace("%DATA%", ", b.sha256 AS blob_sha, b.data, d.sha256 AS delta_sha, d.data AS delta_data"),
+      [tenantId],
+    );
     if (!r) return null;
     const pointer = toPointer(r);
-    const model = await decodeJson<CurrentModel["model"]>(
-      r.data as Buffer,
-      pointer.modelSha256,
-      options.verify ?? false,
-    );
+    let model = await decodeJson<CurrentModel["model"]>(r.data as Buffer, String(r.blob_sha), options.verify ?? false);
+    if (r.delta_data)
+      model = applyModelDelta(model, (await decodeDelta(r.delta_data as Buffer, String(r.delta_sha))).model);
     return { ...pointer, model };
+  }
+
+  async getCurrentDelta(tenantId: string): Promise<CurrentDelta | null> {
+    const r = await this.#one(
+      this.#pool,
+      CURRENT_SELECT.replace("%DATA%", ", d.sha256 AS delta_sha, d.data AS delta_data"),
+      [tenantId],
+    );
+    if (!r) return null;
+    const delta = r.delta_data ? await decodeDelta(r.delta_data as Buffer, String(r.delta_sha)) : null;
+    return { pointer: toPointer(r), delta };
   }
 
   async retention(tenantId: string, options: { keep: number }): Promise<RetentionResult> {
     return this.#tx(async (c) => {
       await this.#lockTenant(c, tenantId);
-      const rows = (await this.#rows(c, "SELECT version, state FROM snapshots WHERE tenant_id = $1", [tenantId])).map(
-        (r) => ({ version: num(r.version), state: r.state as SnapshotState }),
-      );
+      const rows = (
+        await this.#rows(
+          c,
+          `SELECT s.version, s.state, d.base_version FROM snapshots s
+           LEFT JOIN snapshot_deltas d ON d.tenant_id = s.tenant_id AND d.version = s.version
+           WHERE s.tenant_id = $1`,
+          [tenantId],
+        )
+      ).map((r) => ({
+        version: num(r.version),
+        state: r.state as SnapshotState,
+        baseVersion: r.base_version === null ? null : num(r.base_version),
+      }));
       const victims = retentionVictims(rows, await this.#currentVersion(c, tenantId), options.keep);
       if (victims.length > 0) {
         await c.query("DELETE FROM snapshots WHERE tenant_id = $1 AND version = ANY($2::int[])", [tenantId, victims]);

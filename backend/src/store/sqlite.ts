@@ -7,12 +7,16 @@
 import { randomUUID } from "node:crypto";
 import type { ProductStatus } from "@accessmap/shared/snapshot/schema";
 import Database from "better-sqlite3";
+import { applyModelDelta } from "../model/model-delta.js";
 import {
+  checkDelta,
   checkLeaseMs,
   clampLimit,
   DEFAULT_MAX_ATTEMPTS,
   decodeAuditCursor,
+  decodeDelta,
   decodeJson,
+  deltaDigest,
   type EncodedBlob,
   encodeAuditCursor,
   encodeJson,
@@ -20,6 +24,7 @@ import {
   parseTime,
   type Row,
   redactDetails,
+  resolveParts,
   retentionVictims,
   toApiKey,
   toAudit,
@@ -37,9 +42,11 @@ import {
   type AuditPage,
   type AuditQuery,
   type ClaimJobInput,
+  type CommitDeltaInput,
   type CommitSnapshotInput,
   ConflictError,
   type CrawlBatch,
+  type CurrentDelta,
   type CurrentModel,
   type CurrentPointer,
   type Cursor,
@@ -53,6 +60,7 @@ import {
   NotFoundError,
   type RetentionResult,
   type SnapshotData,
+  type SnapshotParts,
   type SnapshotRecord,
   type SnapshotState,
   type StartSnapshotInput,
@@ -75,15 +83,24 @@ export interface SqliteStoreOptions extends StoreOptions {
 const TENANT_COLS = "id, name, config, secrets IS NOT NULL AS has_secrets, created_at, updated_at";
 const SNAPSHOT_SELECT = `
 SELECT s.tenant_id, s.version, s.run_id, s.state, s.started_at, s.finished_at, s.statuses, s.counts, s.reason,
-       s.decided_by, m.sha256 AS model_sha256, c.version AS current_version
+       s.decided_by, COALESCE(s.model_digest, m.sha256) AS model_sha256, c.version AS current_version,
+       d.base_version AS delta_base, length(d.data) AS delta_bytes, d.size AS delta_json_bytes
 FROM snapshots s
 LEFT JOIN snapshot_blobs m ON m.tenant_id = s.tenant_id AND m.version = s.version AND m.kind = 'model'
+LEFT JOIN snapshot_deltas d ON d.tenant_id = s.tenant_id AND d.version = s.version
 LEFT JOIN current_snapshots c ON c.tenant_id = s.tenant_id`;
+/**
+ * The pointer with the current version's model blob — its base's, for a delta version — and its delta. `%DATA%`
+ * adds the columns a read needs, so the pointer, the base blob and the delta come from one statement.
+ */
 const CURRENT_SELECT = `
-SELECT c.tenant_id, c.version, c.committed_at, s.run_id, b.sha256 AS model_sha256 %DATA%
+SELECT c.tenant_id, c.version, c.committed_at, s.run_id, COALESCE(s.model_digest, b.sha256) AS model_sha256,
+       d.base_version AS base_version %DATA%
 FROM current_snapshots c
 JOIN snapshots s ON s.tenant_id = c.tenant_id AND s.version = c.version
-JOIN snapshot_blobs b ON b.tenant_id = c.tenant_id AND b.version = c.version AND b.kind = 'model'
+LEFT JOIN snapshot_deltas d ON d.tenant_id = c.tenant_id AND d.version = c.version
+JOIN snapshot_blobs b ON b.tenant_id = c.tenant_id AND b.version = COALESCE(d.base_version, c.version)
+  AND b.kind = 'model'
 WHERE c.tenant_id = ?`;
 
 /** Opens (creating if needed) the file and applies pending migrations. */
@@ -435,6 +452,93 @@ export class SqliteStore implements Store {
     });
   }
 
+  async commitSnapshotDelta(tenantId: string, version: number, input: CommitDeltaInput): Promise<SnapshotRecord> {
+    const finishedAt = input.finishedAt ? parseTime(input.finishedAt, "finishedAt").getTime() : this.#ms();
+    checkDelta(input.delta, version);
+    const blob = await encodeJson(input.delta);
+    const base = input.delta.baseVersion;
+    const hold = input.hold ?? null;
+    return this.#tx(() => {
+      this.#stateMustBe(tenantId, version, ["running"], "commit");
+      const current = this.#currentVersion(tenantId);
+      if (input.expectedCurrent !== undefined && current !== input.expectedCurrent) {
+        throw new ConflictError(
+          `snapshot ${version} expected current version ${input.expectedCurrent ?? "none"}, but it is ${current ?? "none"}`,
+        );
+      }
+      if (current !== null && current > version) {
+        throw new ConflictError(`snapshot ${version} is older than the current snapshot ${current}`);
+      }
+      const b = this.#get(
+        `SELECT COALESCE(s.model_digest, m.sha256) AS digest FROM snapshots s
+         JOIN snapshot_blobs m ON m.tenant_id = s.tenant_id AND m.version = s.version AND m.kind = 'model'
+         JOIN snapshot_blobs n ON n.tenant_id = s.tenant_id AND n.version = s.version AND n.kind = 'snapshot'
+         WHERE s.tenant_id = ? AND s.version = ?
+           AND NOT EXISTS (SELECT 1 FROM snapshot_deltas d WHERE d.tenant_id = s.tenant_id AND d.version = s.version)`,
+        tenantId,
+        base,
+      );
+      if (!b) throw new ConflictError(`snapshot ${base} is not a full version of tenant ${tenantId}: no delta over it`);
+      this.#run(
+        "INSERT INTO snapshot_deltas (tenant_id, version, base_version, sha256, size, data) VALUES (?, ?, ?, ?, ?, ?)",
+        tenantId,
+        version,
+        base,
+        blob.sha256,
+        blob.size,
+        blob.data,
+      );
+      this.#run(
+        `UPDATE snapshots SET state = ?, finished_at = ?, statuses = ?, counts = ?, reason = ?, model_digest = ?
+         WHERE tenant_id = ? AND version = ?`,
+        hold ? "held" : "complete",
+        finishedAt,
+        JSON.stringify(input.statuses),
+        JSON.stringify(input.counts),
+        hold ? hold.reason : null,
+        deltaDigest(String(b.digest), blob.sha256),
+        tenantId,
+        version,
+      );
+      if (hold) {
+        this.#run(
+          "UPDATE snapshots SET state = 'superseded' WHERE tenant_id = ? AND state = 'held' AND version < ?",
+          tenantId,
+          version,
+        );
+      } else {
+        this.#makeCurrent(tenantId, version);
+      }
+      return this.#snapshot(tenantId, version)!;
+    });
+  }
+
+  async compactSnapshot(tenantId: string, version: number): Promise<boolean> {
+    const parts = await this.readSnapshotParts(tenantId, version);
+    if (!parts?.delta) return false;
+    const data = resolveParts(parts);
+    if (!data.snapshot || !data.model) return false;
+    const [snapshotBlob, modelBlob] = await Promise.all([encodeJson(data.snapshot), encodeJson(data.model)]);
+    const sha = this.#get(
+      "SELECT sha256 FROM snapshot_deltas WHERE tenant_id = ? AND version = ?",
+      tenantId,
+      version,
+    )?.sha256;
+    return this.#tx(() => {
+      // Unchanged since it was read (versions are immutable; retention may have deleted it meanwhile).
+      const still = this.#get(
+        "SELECT sha256 FROM snapshot_deltas WHERE tenant_id = ? AND version = ?",
+        tenantId,
+        version,
+      );
+      if (!still || still.sha256 !== sha) return false;
+      this.#putBlob(tenantId, version, "snapshot", snapshotBlob);
+      this.#putBlob(tenantId, version, "model", modelBlob);
+      this.#run("DELETE FROM snapshot_deltas WHERE tenant_id = ? AND version = ?", tenantId, version);
+      return true;
+    });
+  }
+
   async endSnapshot(tenantId: string, version: number, input: EndSnapshotInput): Promise<SnapshotRecord> {
     const finishedAt = input.finishedAt ? parseTime(input.finishedAt, "finishedAt").getTime() : this.#ms();
     const blob = input.snapshot ? await encodeJson(input.snapshot) : null;
@@ -515,21 +619,36 @@ export class SqliteStore implements Store {
   }
 
   async readSnapshotData(tenantId: string, version: number): Promise<SnapshotData | null> {
-    // One statement: the snapshot row and its blobs together.
+    const parts = await this.readSnapshotParts(tenantId, version);
+    return parts ? resolveParts(parts) : null;
+  }
+
+  async readSnapshotParts(
+    tenantId: string,
+    version: number,
+    options: { model?: boolean } = {},
+  ): Promise<SnapshotParts | null> {
+    const kinds = options.model === false ? "AND b.kind = 'snapshot'" : "";
+    // One statement: the snapshot row, its delta, and the blobs of its base (its own, for a full version).
     const rows = this.#all(
-      `SELECT s.version, b.kind, b.sha256, b.data FROM snapshots s
-       LEFT JOIN snapshot_blobs b ON b.tenant_id = s.tenant_id AND b.version = s.version
+      `SELECT s.version, d.base_version, d.sha256 AS delta_sha, d.data AS delta_data, b.kind, b.sha256, b.data
+       FROM snapshots s
+       LEFT JOIN snapshot_deltas d ON d.tenant_id = s.tenant_id AND d.version = s.version
+       LEFT JOIN snapshot_blobs b ON b.tenant_id = s.tenant_id AND b.version = COALESCE(d.base_version, s.version)
+         ${kinds}
        WHERE s.tenant_id = ? AND s.version = ?`,
       tenantId,
       version,
     );
-    if (rows.length === 0) return null;
-    const out: SnapshotData = { snapshot: null, model: null };
+    const first = rows[0];
+    if (!first) return null;
+    const base: SnapshotData = { snapshot: null, model: null };
     for (const r of rows) {
-      if (r.kind === "snapshot") out.snapshot = await decodeJson(r.data as Buffer, String(r.sha256), true);
-      if (r.kind === "model") out.model = await decodeJson(r.data as Buffer, String(r.sha256), true);
+      if (r.kind === "snapshot") base.snapshot = await decodeJson(r.data as Buffer, String(r.sha256), true);
+      if (r.kind === "model") base.model = await decodeJson(r.data as Buffer, String(r.sha256), true);
     }
-    return out;
+    const delta = first.delta_data ? await decodeDelta(first.delta_data as Buffer, String(first.delta_sha)) : null;
+    return { baseVersion: delta ? delta.baseVersion : version, base, delta };
   }
 
   async getCurrentPointer(tenantId: string): Promise<CurrentPointer | null> {
@@ -538,27 +657,44 @@ export class SqliteStore implements Store {
   }
 
   async getCurrentModel(tenantId: string, options: { verify?: boolean } = {}): Promise<CurrentModel | null> {
-    // The pointer and the model blob in one statement: never the pointer of one commit and the blob of another.
-    const r = this.#get(CURRENT_SELECT.replace("%DATA%", ", b.data"), tenantId);
+    // The pointer, the model blob and the delta in one statement: never the pointer of one commit and the data of
+    // another.
+    const r = this.#get(
+      CURRENT_SELECT.replace("%DATA%", ", b.sha256 AS blob_sha, b.data, d.sha256 AS delta_sha, d.data AS delta_data"),
+      tenantId,
+    );
     if (!r) return null;
     const pointer = toPointer(r);
-    const model = await decodeJson<CurrentModel["model"]>(
-      r.data as Buffer,
-      pointer.modelSha256,
-      options.verify ?? false,
-    );
+    let model = await decodeJson<CurrentModel["model"]>(r.data as Buffer, String(r.blob_sha), options.verify ?? false);
+    if (r.delta_data)
+      model = applyModelDelta(model, (await decodeDelta(r.delta_data as Buffer, String(r.delta_sha))).model);
     return { ...pointer, model };
+  }
+
+  async getCurrentDelta(tenantId: string): Promise<CurrentDelta | null> {
+    const r = this.#get(CURRENT_SELECT.replace("%DATA%", ", d.sha256 AS delta_sha, d.data AS delta_data"), tenantId);
+    if (!r) return null;
+    const delta = r.delta_data ? await decodeDelta(r.delta_data as Buffer, String(r.delta_sha)) : null;
+    return { pointer: toPointer(r), delta };
   }
 
   async retention(tenantId: string, options: { keep: number }): Promise<RetentionResult> {
     return this.#tx(() => {
       this.#tenantMustExist(tenantId);
-      const rows = this.#all("SELECT version, state FROM snapshots WHERE tenant_id = ?", tenantId).map((r) => ({
+      const rows = this.#all(
+        `SELECT s.version, s.state, d.base_version FROM snapshots s
+         LEFT JOIN snapshot_deltas d ON d.tenant_id = s.tenant_id AND d.version = s.version
+         WHERE s.tenant_id = ?`,
+        tenantId,
+      ).map((r) => ({
         version: num0(r.version),
         state: r.state as SnapshotState,
+        baseVersion: r.base_version === null ? null : num0(r.base_version),
       }));
       const victims = retentionVictims(rows, this.#currentVersion(tenantId), options.keep);
-      for (const v of victims) this.#run("DELETE FROM snapshots WHERE tenant_id = ? AND version = ?", tenantId, v);
+      // Newest first: a delta version goes before the base it rests on.
+      for (const v of [...victims].reverse())
+        this.#run("DELETE FROM snapshots WHERE tenant_id = ? AND version = ?", tenantId, v);
       return { deleted: victims };
     });
   }

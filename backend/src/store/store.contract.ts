@@ -16,7 +16,16 @@ import {
   type Store,
   type SyncJob,
 } from "./store.js";
-import { makeModel, makeSnapshot, makeStatuses, modelRun, seeded, TestClock } from "./testing/fixtures.js";
+import {
+  deltaRun,
+  makeModel,
+  makeSnapshot,
+  makeStatuses,
+  makeVersionDelta,
+  modelRun,
+  seeded,
+  TestClock,
+} from "./testing/fixtures.js";
 
 export interface StoreFixture {
   store: Store;
@@ -684,6 +693,177 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
         await store.setCursor("u", "admin-events", "u1");
         expect((await store.getCursor("t", "admin-events"))?.value).toBe("c5");
         await expect(store.setCursor("nope", "x", "y")).rejects.toBeInstanceOf(NotFoundError);
+      });
+    });
+
+    describe("delta versions", () => {
+      beforeEach(async () => {
+        await store.createTenant({ id: "t", name: "T" });
+        await store.createTenant({ id: "u", name: "U" });
+      });
+
+      /** Starts a run and commits `delta` over `base` as it. */
+      async function commitDelta(
+        tenantId: string,
+        runId: string,
+        base: number,
+        chain: number[],
+        options: { hold?: string; expectedCurrent?: number | null } = {},
+      ): Promise<SnapshotRecord> {
+        const s = await store.startSnapshot(tenantId, { runId });
+        return store.commitSnapshotDelta(tenantId, s.version, {
+          delta: makeVersionDelta(runId, base, [...chain, s.version]),
+          counts: { accounts: 3, access: 6 },
+          statuses: makeStatuses(runId),
+          hold: options.hold ? { reason: options.hold } : null,
+          expectedCurrent: options.expectedCurrent,
+        });
+      }
+
+      it("commits a delta version atomically; every read resolves it over its base", async () => {
+        const base = await commitNew(store, "t", "base");
+        const d2 = await commitDelta("t", "d-2", base.version, []);
+        expect(d2).toMatchObject({ version: 2, state: "complete", current: true, counts: { accounts: 3, access: 6 } });
+        expect(d2.delta).toMatchObject({ baseVersion: 1 });
+        expect(d2.delta!.bytes).toBeGreaterThan(0);
+        expect(d2.delta!.jsonBytes).toBeGreaterThan(d2.delta!.bytes / 10);
+        expect(d2.modelSha256).toMatch(/^[0-9a-f]{64}$/);
+        expect(d2.modelSha256).not.toBe(base.modelSha256);
+        expect(base.delta).toBeNull();
+        expect(await states(store, "t")).toEqual({ 1: "superseded", 2: "complete" });
+
+        const cur = await store.getCurrentModel("t", { verify: true });
+        expect(cur).toMatchObject({ version: 2, runId: "d-2", baseVersion: 1, modelSha256: d2.modelSha256 });
+        expect(deltaRun(cur!.model)).toEqual({ runId: "d-2", mixed: null });
+        // What the delta does not touch comes from the base.
+        expect(cur!.model.accounts).toEqual(makeModel("base").accounts);
+        expect(cur!.model.access.filter((e) => e.resourceId !== "P0")).toEqual(
+          makeModel("base").access.filter((e) => e.resourceId !== "P0"),
+        );
+        expect(cur!.model.notes).toEqual(["event patch: d-2"]);
+        expect(await store.getCurrentPointer("t")).toMatchObject({ version: 2, baseVersion: 1 });
+        const data = await store.readSnapshotData("t", 2);
+        expect(data?.snapshot).toMatchObject({ runId: "d-2", notes: ["event patch: d-2"] });
+        expect(data?.model?.snapshotRunId).toBe("d-2");
+        const parts = await store.readSnapshotParts("t", 2);
+        expect(parts).toMatchObject({ baseVersion: 1, base: { snapshot: makeSnapshot("base") } });
+        expect(parts?.delta?.chain).toEqual([2]);
+        expect(await store.getCurrentDelta("t")).toMatchObject({ pointer: { version: 2 }, delta: { chain: [2] } });
+
+        // A second, cumulative delta over the same base; readers of version 2 may apply only what is newer.
+        const d3 = await commitDelta("t", "d-3", 1, [2], { expectedCurrent: 2 });
+        expect(d3).toMatchObject({ version: 3, current: true, delta: { baseVersion: 1 } });
+        expect(deltaRun((await store.getCurrentModel("t", { verify: true }))!.model)).toEqual({
+          runId: "d-3",
+          mixed: null,
+        });
+        expect((await store.getCurrentDelta("t"))?.delta?.chain).toEqual([2, 3]);
+        // A full version has no delta.
+        await commitNew(store, "t", "full-4");
+        expect(await store.getCurrentDelta("t")).toMatchObject({
+          pointer: { version: 4, baseVersion: 4 },
+          delta: null,
+        });
+        expect((await store.readSnapshotParts("t", 4))?.delta).toBeNull();
+        expect(await store.getCurrentModel("u")).toBeNull();
+      });
+
+      it("refuses a delta over a delta version, another tenant's version or a stale base, and one not its own", async () => {
+        await commitNew(store, "t", "base");
+        await commitDelta("t", "d-2", 1, []);
+        await commitNew(store, "u", "u-base");
+        await expect(commitDelta("t", "x", 2, [])).rejects.toBeInstanceOf(ConflictError); // 2 is a delta
+        await expect(commitDelta("t", "y", 3, [])).rejects.toBeInstanceOf(ConflictError); // 3 has no data
+        await expect(commitDelta("t", "z", 1, [2], { expectedCurrent: 1 })).rejects.toBeInstanceOf(ConflictError);
+        const s = await store.startSnapshot("t", { runId: "w" });
+        const wrong = makeVersionDelta("w", 1, [s.version + 1]);
+        await expect(
+          store.commitSnapshotDelta("t", s.version, { delta: wrong, counts: {}, statuses: [] }),
+        ).rejects.toBeInstanceOf(TypeError);
+        // Tenant u's version 1 is no base for tenant t's delta, and nothing of the refused commits was written.
+        const u = await store.startSnapshot("u", { runId: "u-d" });
+        await expect(
+          store.commitSnapshotDelta("u", u.version, {
+            delta: makeVersionDelta("u-d", 1, [u.version]),
+            counts: {},
+            statuses: [],
+          }),
+        ).resolves.toMatchObject({ current: true });
+        expect((await store.getCurrentModel("t"))?.runId).toBe("d-2");
+        expect(await states(store, "t")).toMatchObject({ 1: "superseded", 2: "complete", 3: "running", 4: "running" });
+      });
+
+      it("holds a delta version for approval like any run; approving makes it current", async () => {
+        await commitNew(store, "t", "base");
+        const held = await commitDelta("t", "held-2", 1, [], { hold: "guard" });
+        expect(held).toMatchObject({ state: "held", current: false, reason: "guard" });
+        expect((await store.getCurrentModel("t"))?.runId).toBe("base");
+        await store.approveSnapshot("t", 2, { actor: "op" });
+        expect(deltaRun((await store.getCurrentModel("t", { verify: true }))!.model)).toEqual({
+          runId: "held-2",
+          mixed: null,
+        });
+      });
+
+      it("retention keeps the base of a kept delta version; compaction rewrites it whole and frees the base", async () => {
+        await commitNew(store, "t", "old-1");
+        await commitNew(store, "t", "base-2");
+        await commitDelta("t", "d-3", 2, []);
+        await commitDelta("t", "d-4", 2, [3]);
+        const before = await store.getCurrentModel("t", { verify: true });
+        // keep 0: only the current (4) by state, but 4 rests on 2.
+        expect(await store.retention("t", { keep: 0 })).toEqual({ deleted: [1, 3] });
+        expect(Object.keys(await states(store, "t")).map(Number)).toEqual([2, 4]);
+        expect((await store.getCurrentModel("t", { verify: true }))?.model).toEqual(before!.model);
+
+        expect(await store.compactSnapshot("t", 4)).toBe(true);
+        expect(await store.compactSnapshot("t", 4)).toBe(false);
+        expect(await store.compactSnapshot("t", 2)).toBe(false);
+        const after = await store.getCurrentModel("t", { verify: true });
+        expect(after).toMatchObject({ version: 4, baseVersion: 4, modelSha256: before!.modelSha256 });
+        expect(after!.model).toEqual(before!.model);
+        expect((await store.getSnapshot("t", 4))?.delta).toBeNull();
+        expect(await store.retention("t", { keep: 0 })).toEqual({ deleted: [2] });
+        // The next patches rest on the compacted version.
+        await commitDelta("t", "d-5", 4, []);
+        expect(deltaRun((await store.getCurrentModel("t", { verify: true }))!.model)).toEqual({
+          runId: "d-5",
+          mixed: null,
+        });
+        expect(await store.deleteTenant("t")).toBe(true);
+        expect(await store.getCurrentModel("t")).toBeNull();
+      });
+
+      it("reads never see a mix while delta versions commit concurrently", async () => {
+        await commitNew(store, "t", "base", { accounts: 200 });
+        const reader = await fixture!.another();
+        try {
+          const reads: Promise<void>[] = [];
+          const chain: number[] = [];
+          for (let i = 2; i <= 8; i++) {
+            const commit = commitDelta("t", `d-${i}`, 1, [...chain]);
+            chain.push(i);
+            for (let r = 0; r < 10; r++) {
+              reads.push(
+                reader.getCurrentModel("t", { verify: true }).then((m) => {
+                  if (m!.version === 1) return;
+                  expect(deltaRun(m!.model)).toEqual({ runId: `d-${m!.version}`, mixed: null });
+                }),
+              );
+              reads.push(
+                reader.getCurrentDelta("t").then((d) => {
+                  if (d!.pointer.version === 1) return;
+                  expect(d!.delta?.chain.at(-1)).toBe(d!.pointer.version);
+                }),
+              );
+            }
+            await commit;
+          }
+          await Promise.all(reads);
+          expect((await reader.getCurrentModel("t"))?.version).toBe(8);
+        } finally {
+          await reader.close();
+        }
       });
     });
 

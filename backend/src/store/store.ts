@@ -12,6 +12,11 @@
  *   guard stopped it: current only once {@link Store.approveSnapshot} says so), `partial` or `failed` (kept for the
  *   record, never current). The previous current snapshot becomes `superseded`. The snapshot and the built model
  *   are stored gzip-compressed with a SHA-256 of their JSON.
+ * - **Delta versions**: an event patch commits a version that stores only a delta — cumulative over a full base
+ *   version — instead of the whole snapshot and model ({@link Store.commitSnapshotDelta}). Every read resolves
+ *   base + delta in one statement, so a reader cannot tell a delta version from a full one; a base stays while a
+ *   kept version rests on it; {@link Store.compactSnapshot} rewrites a delta version whole (same content) so the
+ *   next patches rest on it.
  * - **The current pointer**: one per tenant, moved only inside the commit transaction. {@link Store.getCurrentModel}
  *   reads the pointer and the model in one statement, so a reader sees the old model or the new, never a mix.
  * - **Sync jobs**: a job queue with leases; one running job per tenant, enforced by a unique index.
@@ -21,6 +26,7 @@
  */
 import type { ProductStatus, Snapshot } from "@accessmap/shared/snapshot/schema";
 import type { Model } from "../model/types.js";
+import type { VersionDelta } from "../model/version-delta.js";
 
 export type SnapshotState = "running" | "complete" | "partial" | "failed" | "held" | "superseded";
 export const SNAPSHOT_STATES: readonly SnapshotState[] = [
@@ -112,10 +118,15 @@ export interface SnapshotRecord {
   /** Why the run is held, partial, failed or rejected; who approved a held run. */
   reason: string | null;
   decidedBy: string | null;
-  /** SHA-256 (hex) of the model JSON, when a model is stored. */
+  /**
+   * The model's content digest, when a model is stored: the SHA-256 (hex) of the model JSON for a full version; for
+   * a delta version the SHA-256 of its base's digest and the delta, kept when compaction rewrites it whole.
+   */
   modelSha256: string | null;
   /** Whether this is the tenant's current snapshot. */
   current: boolean;
+  /** For a delta version: the full version it rests on, and the stored delta's size (gzip, and its JSON). */
+  delta: { baseVersion: number; bytes: number; jsonBytes: number } | null;
 }
 
 export interface StartSnapshotInput {
@@ -145,6 +156,18 @@ export interface CommitSnapshotInput {
   expectedCurrent?: number | null;
 }
 
+export interface CommitDeltaInput {
+  /** The full version the delta is over (`delta.baseVersion`); it must be this tenant's, with its data stored. */
+  delta: VersionDelta;
+  /** Entity counts of the resolved model (the store does not build it to count). */
+  counts: Record<string, number>;
+  statuses: ProductStatus[];
+  finishedAt?: string;
+  hold?: { reason: string } | null;
+  /** Compare-and-set on the current pointer, as for {@link CommitSnapshotInput.expectedCurrent}. */
+  expectedCurrent?: number | null;
+}
+
 export interface EndSnapshotInput {
   state: "partial" | "failed";
   reason: string;
@@ -161,6 +184,14 @@ export interface CurrentPointer {
   runId: string;
   committedAt: string;
   modelSha256: string;
+  /** The full version the current one rests on: itself, unless it is a delta version. */
+  baseVersion: number;
+}
+
+/** The current version's delta alone (null for a full version), with its pointer. */
+export interface CurrentDelta {
+  pointer: CurrentPointer;
+  delta: VersionDelta | null;
 }
 
 export interface CurrentModel extends CurrentPointer {
@@ -170,6 +201,14 @@ export interface CurrentModel extends CurrentPointer {
 export interface SnapshotData {
   snapshot: Snapshot | null;
   model: Model | null;
+}
+
+/** A version's data as stored: its full base's data and, for a delta version, the delta over it. */
+export interface SnapshotParts {
+  baseVersion: number;
+  /** The base version's snapshot and model (the version's own, for a full version). */
+  base: SnapshotData;
+  delta: VersionDelta | null;
 }
 
 export interface RetentionResult {
@@ -337,6 +376,17 @@ export interface Store {
    * than the current snapshot.
    */
   commitSnapshot(tenantId: string, version: number, input: CommitSnapshotInput): Promise<SnapshotRecord>;
+  /**
+   * Stores a running run as a delta version and, in the same transaction, makes it current (or `held`), exactly
+   * as {@link Store.commitSnapshot} does; refuses ({@link ConflictError}) a base that is not a full version of the
+   * tenant.
+   */
+  commitSnapshotDelta(tenantId: string, version: number, input: CommitDeltaInput): Promise<SnapshotRecord>;
+  /**
+   * Rewrites a delta version as a full one — the same snapshot and model — in one transaction, so later patches
+   * can rest on it and its old base can go. False when it is not a delta version (any more).
+   */
+  compactSnapshot(tenantId: string, version: number): Promise<boolean>;
   /** Ends a running run as `partial` or `failed`; the current snapshot is untouched. */
   endSnapshot(tenantId: string, version: number, input: EndSnapshotInput): Promise<SnapshotRecord>;
   /** Makes a held run current, atomically as a commit does. */
@@ -346,7 +396,13 @@ export interface Store {
   getSnapshot(tenantId: string, version: number): Promise<SnapshotRecord | null>;
   /** Newest first. */
   listSnapshots(tenantId: string, query?: { limit?: number; beforeVersion?: number }): Promise<SnapshotRecord[]>;
+  /** A version's snapshot and model (a delta version's resolved over its base), read in one statement. */
   readSnapshotData(tenantId: string, version: number): Promise<SnapshotData | null>;
+  /**
+   * A version's base data and delta, unresolved, read in one statement; with `model: false` the base's model is
+   * not read (null).
+   */
+  readSnapshotParts(tenantId: string, version: number, options?: { model?: boolean }): Promise<SnapshotParts | null>;
   /** The pointer alone (cheap): lets a cache know whether its model is still current. */
   getCurrentPointer(tenantId: string): Promise<CurrentPointer | null>;
   /**
@@ -354,9 +410,12 @@ export interface Store {
    * recomputed and a mismatch throws {@link IntegrityError}.
    */
   getCurrentModel(tenantId: string, options?: { verify?: boolean }): Promise<CurrentModel | null>;
+  /** The current pointer and the current version's delta (null for a full version), read in one statement. */
+  getCurrentDelta(tenantId: string): Promise<CurrentDelta | null>;
   /**
    * Keeps the current snapshot, the `keep` newest complete or superseded ones, every running or held one, and
-   * partial or failed ones newer than the current; deletes the rest. Never deletes the current snapshot.
+   * partial or failed ones newer than the current, and the base of every delta version kept; deletes the rest.
+   * Never deletes the current snapshot.
    */
   retention(tenantId: string, options: { keep: number }): Promise<RetentionResult>;
 

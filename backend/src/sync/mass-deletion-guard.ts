@@ -25,18 +25,29 @@ export function massDeletionGuard(current: Model | null, next: Model, threshold 
   const currentAdmin = current.access.filter(isAdmin);
   const nextAdmin = new Set(next.access.filter(isAdmin).map(adminKey));
   const removedAdmin = currentAdmin.filter((e) => !nextAdmin.has(adminKey(e))).length;
-  const removedAccountsShare = current.accounts.length > 0 ? removedAccounts / current.accounts.length : 0;
-  const removedAdminGrantsShare = currentAdmin.length > 0 ? removedAdmin / currentAdmin.length : 0;
+  return guardVerdict(
+    { accounts: current.accounts.length, removedAccounts, adminGrants: currentAdmin.length, removedAdmin },
+    threshold,
+  );
+}
+
+/**
+ * The verdict from the counts alone (an incremental patch knows them without both whole models): accounts and
+ * admin grants of the current model, and how many of each the next one would remove.
+ */
+export function guardVerdict(
+  c: { accounts: number; removedAccounts: number; adminGrants: number; removedAdmin: number },
+  threshold = 0.2,
+): GuardVerdict {
+  const { removedAccounts, removedAdmin } = c;
+  const removedAccountsShare = c.accounts > 0 ? removedAccounts / c.accounts : 0;
+  const removedAdminGrantsShare = c.adminGrants > 0 ? removedAdmin / c.adminGrants : 0;
   const reasons: string[] = [];
   if (removedAccountsShare > threshold) {
-    reasons.push(
-      `${removedAccounts} of ${current.accounts.length} accounts would disappear (${pct(removedAccountsShare)})`,
-    );
+    reasons.push(`${removedAccounts} of ${c.accounts} accounts would disappear (${pct(removedAccountsShare)})`);
   }
   if (removedAdminGrantsShare > threshold) {
-    reasons.push(
-      `${removedAdmin} of ${currentAdmin.length} admin grants would disappear (${pct(removedAdminGrantsShare)})`,
-    );
+    reasons.push(`${removedAdmin} of ${c.adminGrants} admin grants would disappear (${pct(removedAdminGrantsShare)})`);
   }
   return {
     hold: reasons.length > 0,

@@ -349,21 +349,7 @@ export async function readBitbucket(
   const workspace = toWorkspace(wsData);
   progress("workspace", 1, 1);
   const ws = encodeURIComponent(workspace.slug);
-  const list = <T>(
-    path: string,
-    endpoint: string,
-    schema: ZodType<{ values?: T[]; next?: string | null }>,
-    key?: (item: T) => string,
-  ) =>
-    bitbucketPages<T>({
-      transport: ctx.transport,
-      path,
-      query: { pagelen: BITBUCKET_PAGELEN },
-      schema,
-      endpoint,
-      key,
-      signal: ctx.signal,
-    });
+  const list = bitbucketLister(ctx);
 
   const [members, groups, rawProjects, repositories] = await Promise.all([
     tracker.part(
@@ -471,12 +457,32 @@ export async function readBitbucket(
   };
 }
 
-type List = <T>(
+/** Walks a 2.0 listing page by page at `pagelen=100`, repeated items dropped by `key`. */
+export type List = <T>(
   path: string,
   endpoint: string,
   schema: ZodType<{ values?: T[]; next?: string | null }>,
   key?: (item: T) => string,
 ) => AsyncGenerator<T[]>;
+
+/** The {@link List} of a reader context (its transport and cancellation signal). */
+export function bitbucketLister(ctx: ReaderContext): List {
+  return <T>(
+    path: string,
+    endpoint: string,
+    schema: ZodType<{ values?: T[]; next?: string | null }>,
+    key?: (item: T) => string,
+  ) =>
+    bitbucketPages<T>({
+      transport: ctx.transport,
+      path,
+      query: { pagelen: BITBUCKET_PAGELEN },
+      schema,
+      endpoint,
+      key,
+      signal: ctx.signal,
+    });
+}
 
 interface Permissions {
   mode: "admin" | "fallback";
@@ -484,30 +490,38 @@ interface Permissions {
   repositoryPermissions: BbRepositoryPermissionRow[];
 }
 
-/** Every page of one `permissions-config` pair: users (with `toUser`), then groups (with `toGroup`). */
-async function readGrants<R>(
+/**
+ * Every page of one `permissions-config` pair: users (with `toUser`), then groups (with `toGroup`); with `only`,
+ * just one of the two (a caller reading both side by side).
+ */
+export async function readGrants<R>(
   list: List,
   base: string,
   endpointBase: string,
   toUser: (g: BbUserGrant) => R,
   toGroup: (g: BbGroupGrant) => R,
+  only?: "users" | "groups",
 ): Promise<R[]> {
   const rows: R[] = [];
   // Users first: on the first repository this is the probe, the one call that decides the mode.
-  for await (const page of list(
-    `${base}/users`,
-    `${endpointBase}/users`,
-    BbUserGrantPageSchema,
-    (g) => g.user.account_id,
-  ))
-    for (const g of page) rows.push(toUser(g));
-  for await (const page of list(
-    `${base}/groups`,
-    `${endpointBase}/groups`,
-    BbGroupGrantPageSchema,
-    (g) => g.group.slug,
-  ))
-    for (const g of page) rows.push(toGroup(g));
+  if (only !== "groups") {
+    for await (const page of list(
+      `${base}/users`,
+      `${endpointBase}/users`,
+      BbUserGrantPageSchema,
+      (g) => g.user.account_id,
+    ))
+      for (const g of page) rows.push(toUser(g));
+  }
+  if (only !== "users") {
+    for await (const page of list(
+      `${base}/groups`,
+      `${endpointBase}/groups`,
+      BbGroupGrantPageSchema,
+      (g) => g.group.slug,
+    ))
+      for (const g of page) rows.push(toGroup(g));
+  }
   return rows;
 }
 
@@ -592,6 +606,23 @@ async function readPermissions(
   return { mode: "fallback", projectPermissions: [], repositoryPermissions: effective ?? [] };
 }
 
+/** The protection of one repository's main branch, from its branch restrictions (every page). */
+export async function readBranchRestrictions(
+  list: List,
+  ws: string,
+  r: { slug: string; mainbranch: string },
+): Promise<BranchProtection> {
+  const restrictions: BbBranchRestriction[] = [];
+  for await (const page of list(
+    `/2.0/repositories/${ws}/${encodeURIComponent(r.slug)}/branch-restrictions`,
+    "GET /2.0/repositories/{workspace}/{repo_slug}/branch-restrictions",
+    BbBranchRestrictionPageSchema,
+    (b) => (b.id === undefined ? `${b.kind}|${b.branch_match_kind}|${b.pattern}|${b.branch_type}` : String(b.id)),
+  ))
+    restrictions.push(...page);
+  return deriveBranchProtection(r.slug, r.mainbranch, restrictions);
+}
+
 /** The protection of every repository's main branch, from its branch restrictions. */
 async function readBranchProtection(
   ctx: ReaderContext,
@@ -603,17 +634,8 @@ async function readBranchProtection(
 ): Promise<BranchProtection[]> {
   // A repository without a main branch (empty) has nothing to protect yet: no call.
   const withMain = repositories.filter((r) => r.mainbranch !== null);
-  const read = async (r: BbRepositoryRow): Promise<BranchProtection> => {
-    const restrictions: BbBranchRestriction[] = [];
-    for await (const page of list(
-      `/2.0/repositories/${ws}/${encodeURIComponent(r.slug)}/branch-restrictions`,
-      "GET /2.0/repositories/{workspace}/{repo_slug}/branch-restrictions",
-      BbBranchRestrictionPageSchema,
-      (b) => (b.id === undefined ? `${b.kind}|${b.branch_match_kind}|${b.pattern}|${b.branch_type}` : String(b.id)),
-    ))
-      restrictions.push(...page);
-    return deriveBranchProtection(r.slug, r.mainbranch as string, restrictions);
-  };
+  const read = (r: BbRepositoryRow): Promise<BranchProtection> =>
+    readBranchRestrictions(list, ws, { slug: r.slug, mainbranch: r.mainbranch as string });
   const out = await probeThenFanOut(
     withMain,
     (r) => r.slug,

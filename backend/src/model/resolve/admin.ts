@@ -22,9 +22,11 @@ const evidenceKind = (description: string): string =>
 export function resolveAdmin(input: ResolveInput): void {
   const { vias, notes, snapshot } = input;
   const em = new ProductEmitter("admin", input.access, input.dormant, input.eligible.admin);
+  // Org, site and workspace entries depend on accounts alone: a scoped (incremental) run emits none of them.
+  const emit = input.scope === null;
 
   const admin = snapshot.admin;
-  if (admin) {
+  if (admin && emit) {
     const org = em.resource("org", admin.org.id).permission("org-admin");
     const via = vias.get("admin.org-admin", "organization admin role");
     for (const id of admin.orgAdmins) org.account(id, via);
@@ -32,8 +34,8 @@ export function resolveAdmin(input: ResolveInput): void {
 
   let noSite = 0;
   let noWorkspace = 0;
-  const site = input.siteHost ? em.resource("site", input.siteHost) : null;
-  const workspace = input.bitbucketSlug ? em.resource("bitbucket_workspace", input.bitbucketSlug) : null;
+  const site = input.siteHost && emit ? em.resource("site", input.siteHost) : null;
+  const workspace = input.bitbucketSlug && emit ? em.resource("bitbucket_workspace", input.bitbucketSlug) : null;
   for (const a of input.accounts.accounts) {
     if (a.products.length === 0) continue;
     const evidence = input.accounts.facts.get(a.accountId)?.productEvidence;
@@ -42,11 +44,12 @@ export function resolveAdmin(input: ResolveInput): void {
       const onWorkspace = p.key === BITBUCKET_KEY;
       if (!onSite && !onWorkspace) continue;
       const target = onSite ? site : workspace;
-      if (!target) {
+      if (onSite ? !input.siteHost : !input.bitbucketSlug) {
         if (onSite) noSite++;
         else noWorkspace++;
         continue;
       }
+      if (!target) continue;
       const perm = target.permission(p.key);
       for (const d of evidence?.get(p.key) ?? ["product access"])
         perm.account(a.accountId, vias.get(evidenceKind(d), d));

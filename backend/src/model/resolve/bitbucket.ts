@@ -38,7 +38,7 @@ function raise(levels: Map<string, Level>, accountId: string, rank: number, via:
 export function resolveBitbucket(input: ResolveInput): void {
   const bb = input.snapshot.bitbucket;
   if (!bb) return;
-  const { vias, notes, groups } = input;
+  const { vias, notes, groups, scope } = input;
   const slug = bb.workspace.slug;
   const em = new ProductEmitter("bitbucket", input.access, input.dormant, input.eligible.bitbucket);
   const groupMembers = (s: string) => groups.bitbucketMembers.get(s);
@@ -49,11 +49,11 @@ export function resolveBitbucket(input: ResolveInput): void {
   const unknownLevels = new Set<string>();
   const unknownGroups = new Set<string>();
 
-  // Workspace membership.
-  const ws = em.resource("bitbucket_workspace", slug);
+  // Workspace membership (depends on members alone: only a full build emits it).
   const owners: string[] = [];
+  const ws = scope === null ? em.resource("bitbucket_workspace", slug) : null;
   for (const m of bb.members) {
-    ws.permission(m.permission).account(
+    ws?.permission(m.permission).account(
       m.accountId,
       vias.get("bitbucket.workspace.member", `workspace member (${m.permission})`),
     );
@@ -61,6 +61,19 @@ export function resolveBitbucket(input: ResolveInput): void {
   }
   const ownerVia = vias.get("bitbucket.workspace.owner", "workspace owner");
 
+  /** The rank of a grant's level, or 0 (noted) when unknown; notes a group grant whose group was not listed. */
+  const check = (
+    ranks: Readonly<Record<string, number>>,
+    g: { permission: string; principalType: string; principalId: string },
+  ) => {
+    const rank = ranks[g.permission];
+    if (!rank) {
+      unknownLevels.add(g.permission);
+      return 0;
+    }
+    if (g.principalType === "group" && !groupMembers(g.principalId)) unknownGroups.add(g.principalId);
+    return rank;
+  };
   /** Applies one user or group grant at a rank. */
   const apply = (
     levels: Map<string, Level>,
@@ -70,33 +83,33 @@ export function resolveBitbucket(input: ResolveInput): void {
     via: ViaPath,
   ) => {
     if (principalType === "user") raise(levels, principalId, rank, via);
-    else {
-      const ms = groupMembers(principalId);
-      if (!ms) unknownGroups.add(principalId);
-      for (const m of ms ?? []) raise(levels, m, rank, via);
-    }
+    else for (const m of groupMembers(principalId) ?? []) raise(levels, m, rank, via);
   };
   const label = (principalType: "user" | "group", principalId: string) =>
     principalType === "user" ? "user" : groupLabel(principalId);
 
-  // Projects.
+  // Projects. A scoped run computes the levels of the projects in scope and of those its repositories inherit from.
   const projectGrants = new Map<string, (typeof bb.projectPermissions)[number][]>();
   for (const g of bb.projectPermissions) {
     const list = projectGrants.get(g.projectKey);
     if (list) list.push(g);
     else projectGrants.set(g.projectKey, [g]);
   }
+  const inScopeRepo = (repoSlug: string) => scope === null || scope.bitbucketRepos.has(repoSlug);
+  const neededProjects = new Set<string>();
+  if (scope !== null) {
+    for (const r of bb.repositories) if (r.project_key && inScopeRepo(r.slug)) neededProjects.add(r.project_key);
+  }
   /** project key → account → inherited repository rank and the project's paths (owners excluded). */
   const inherited = new Map<string, Map<string, Level>>();
   for (const p of bb.projects) {
+    const emit = scope === null || scope.bitbucketProjects.has(p.key);
+    const needed = emit || neededProjects.has(p.key);
     const levels = new Map<string, Level>();
     const explicit = new Map<string, Level>();
     for (const g of projectGrants.get(p.key) ?? []) {
-      const rank = PROJECT_RANK[g.permission];
-      if (!rank) {
-        unknownLevels.add(g.permission);
-        continue;
-      }
+      const rank = check(PROJECT_RANK, g);
+      if (!rank || !needed) continue;
       const via = vias.get(
         `bitbucket.project.${g.principalType}`,
         `project ${p.key} → ${label(g.principalType, g.principalId)}: ${g.permission}`,
@@ -104,8 +117,10 @@ export function resolveBitbucket(input: ResolveInput): void {
       apply(levels, g.principalType, g.principalId, rank, via);
       apply(explicit, g.principalType, g.principalId, INHERITED[rank]!, via);
     }
-    for (const o of owners) raise(levels, o, PROJECT_RANK.admin!, ownerVia);
+    if (!needed) continue;
     inherited.set(p.key, explicit);
+    if (!emit) continue;
+    for (const o of owners) raise(levels, o, PROJECT_RANK.admin!, ownerVia);
     const target = em.resource("bitbucket_project", `${slug}/${p.key}`);
     for (const [accountId, l] of levels) {
       const perm = target.permission(PROJECT_LEVEL[l.rank]!);
@@ -126,15 +141,13 @@ export function resolveBitbucket(input: ResolveInput): void {
   );
   const publicVia = vias.get("bitbucket.repository.public", "public repository");
   for (const r of bb.repositories) {
+    const emit = inScopeRepo(r.slug);
     const levels = new Map<string, Level>();
-    const fromProject = r.project_key ? inherited.get(r.project_key) : undefined;
+    const fromProject = emit && r.project_key ? inherited.get(r.project_key) : undefined;
     for (const [accountId, l] of fromProject ?? []) levels.set(accountId, { rank: l.rank, vias: [...l.vias] });
     for (const g of repoGrants.get(r.slug) ?? []) {
-      const rank = REPO_RANK[g.permission];
-      if (!rank) {
-        unknownLevels.add(g.permission);
-        continue;
-      }
+      const rank = check(REPO_RANK, g);
+      if (!rank || !emit) continue;
       const via =
         g.source === "effective"
           ? effectiveVia
@@ -144,6 +157,7 @@ export function resolveBitbucket(input: ResolveInput): void {
             );
       apply(levels, g.principalType, g.principalId, rank, via);
     }
+    if (!emit) continue;
     for (const o of owners) raise(levels, o, REPO_RANK.admin!, ownerVia);
     const target = em.resource("bitbucket_repo", `${slug}/${r.slug}`);
     for (const [accountId, l] of levels) {

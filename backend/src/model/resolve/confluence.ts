@@ -31,12 +31,16 @@ interface Assignee {
 export function resolveConfluence(input: ResolveInput): void {
   const conf = input.snapshot.confluence;
   if (!conf) return;
-  const { vias, notes, groups } = input;
+  const { vias, notes, groups, scope } = input;
   const em = new ProductEmitter("confluence", input.access, input.dormant, input.eligible.confluence);
   const groupName = (id: string) => groups.names.get(id) ?? id;
   const members = (id: string) => groups.members.get(id) ?? [];
   const roleNames = new Map(conf.roles.map((r) => [r.id, r.name]));
-  const licensed = [...input.eligible.confluence].sort(cmp);
+  let licensedSorted: string[] | null = null;
+  const licensed = () => {
+    licensedSorted ??= [...input.eligible.confluence].sort(cmp);
+    return licensedSorted;
+  };
 
   // Role → operations: stated by the snapshot when it carries them, else derived from the `role` rows.
   const roleOps = new Map<string, Set<string>>();
@@ -78,6 +82,16 @@ export function resolveConfluence(input: ResolveInput): void {
   };
 
   for (const s of conf.spaces) {
+    if (scope !== null && !scope.confluenceSpaces.has(s.key)) {
+      // Out of scope (an incremental run): only the diagnostics.
+      for (const ra of assignmentsBySpace.get(s.id) ?? []) {
+        if (ra.principalType !== "access_class") continue;
+        const cls = ra.principalId.toLowerCase();
+        if (!ANONYMOUS_CLASSES.has(cls) && !UNLICENSED_CLASSES.has(cls) && !LICENSED_CLASSES.has(cls))
+          unknownClasses.add(ra.principalId);
+      }
+      continue;
+    }
     const target = em.resource("confluence_space", s.key);
     /** roleId → the space's assignees of that role */
     const assignees = new Map<string, Assignee[]>();
@@ -97,7 +111,7 @@ export function resolveConfluence(input: ResolveInput): void {
         const via = vias.get("confluence.space.role.access-class", `${role} → ${ra.principalId}`);
         if (ANONYMOUS_CLASSES.has(cls)) a = { accounts: [], pseudo: ANONYMOUS, via };
         else if (UNLICENSED_CLASSES.has(cls)) a = { accounts: [], pseudo: CONFLUENCE_UNLICENSED, via };
-        else if (LICENSED_CLASSES.has(cls)) a = { accounts: licensed, pseudo: null, via };
+        else if (LICENSED_CLASSES.has(cls)) a = { accounts: licensed(), pseudo: null, via };
         else unknownClasses.add(ra.principalId);
       }
       if (!a) continue;

@@ -29,6 +29,23 @@ export interface ResolveInput {
   /** Bitbucket workspace slug, or null. */
   bitbucketSlug: string | null;
   conditional: Model["conditional"];
+  /**
+   * Which resources to emit entries for; null: every one (a full build). An incremental patch recomputes only the
+   * resources a change touched; the notes (diagnostics over the whole section) are produced either way.
+   */
+  scope: ResolveScope | null;
+}
+
+/**
+ * The per-resource part of a product's access that a change of the snapshot's partitioned rows can touch: Jira
+ * projects (by key), Confluence spaces (by key), Bitbucket projects (by key) and repositories (by slug). Site,
+ * org and workspace entries depend on identities and memberships only, so a scoped run never emits them.
+ */
+export interface ResolveScope {
+  jiraProjects: ReadonlySet<string>;
+  confluenceSpaces: ReadonlySet<string>;
+  bitbucketProjects: ReadonlySet<string>;
+  bitbucketRepos: ReadonlySet<string>;
 }
 
 /** One path, or several: most grants reach a principal one way, so the array is made only when a second arrives. */

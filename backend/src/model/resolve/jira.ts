@@ -24,10 +24,20 @@ export const CONDITIONAL_HOLDERS: ReadonlySet<string> = new Set([
 
 const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
+/** Holder types the resolver expands (the others are conditional or unknown). */
+const KNOWN_HOLDERS: ReadonlySet<string> = new Set([
+  "user",
+  "group",
+  "projectRole",
+  "projectLead",
+  "applicationRole",
+  "anyone",
+]);
+
 export function resolveJira(input: ResolveInput): void {
   const jira = input.snapshot.jira;
   if (!jira) return;
-  const { vias, notes, groups } = input;
+  const { vias, notes, groups, scope } = input;
   const em = new ProductEmitter("jira", input.access, input.dormant, input.eligible.jira);
 
   const schemeNames = new Map(jira.permissionSchemes.map((s) => [s.id, s.name]));
@@ -90,12 +100,14 @@ export function resolveJira(input: ResolveInput): void {
       continue;
     }
     const scheme = `permission scheme ${q(schemeName ?? p.permissionSchemeId)}`;
-    const target = em.resource("jira_project", p.key);
+    // Out of scope (an incremental run): only the diagnostics below are gathered, nothing is emitted.
+    const emit = scope === null || scope.jiraProjects.has(p.key);
+    const target = emit ? em.resource("jira_project", p.key) : null;
     for (const g of grants ?? []) {
       const h = g.holderType;
       if (g.conditional || CONDITIONAL_HOLDERS.has(h)) {
         const key = `${p.key}\u0000${g.permission}\u0000${h}\u0000${g.parameter ?? ""}`;
-        if (!conditionalSeen.has(key)) {
+        if (emit && !conditionalSeen.has(key)) {
           conditionalSeen.add(key);
           input.conditional.push({
             projectKey: p.key,
@@ -104,6 +116,13 @@ export function resolveJira(input: ResolveInput): void {
             parameter: g.parameter,
           });
         }
+        continue;
+      }
+      if (!target) {
+        if (h === "group" && (g.value || g.parameter)) {
+          const gid = g.value ?? (g.parameter ? groupIdByName.get(g.parameter.toLowerCase()) : undefined);
+          if (!gid) unresolvedGroups.add(g.parameter ?? "");
+        } else if (!KNOWN_HOLDERS.has(h)) unknownHolders.add(h);
         continue;
       }
       const perm = target.permission(g.permission);
@@ -197,6 +216,8 @@ export function resolveJira(input: ResolveInput): void {
     notes.push("Jira: the site host is unknown, so global Jira permissions are not shown.");
     return;
   }
+  // They depend on groups and memberships only: a scoped (incremental) run leaves them as they were.
+  if (scope !== null) return;
   const site = em.resource("site", input.siteHost);
   const administer = site.permission("ADMINISTER");
   const systemAdmin = site.permission("SYSTEM_ADMIN");

@@ -8,6 +8,7 @@
 import { migration001 } from "./001-core.js";
 import { migration002 } from "./002-jobs.js";
 import { migration003 } from "./003-forge-crawls.js";
+import { migration004 } from "./004-snapshot-deltas.js";
 
 export interface Migration {
   version: number;
@@ -16,7 +17,7 @@ export interface Migration {
   postgres: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [migration001, migration002, migration003];
+export const MIGRATIONS: readonly Migration[] = [migration001, migration002, migration003, migration004];
 
 export const LATEST_SCHEMA_VERSION: number = MIGRATIONS.length;
 

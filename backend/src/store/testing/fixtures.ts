@@ -4,6 +4,7 @@
  */
 import type { ProductStatus, Snapshot } from "@accessmap/shared/snapshot/schema";
 import type { AccessEntry, Account, Model } from "../../model/types.js";
+import type { VersionDelta } from "../../model/version-delta.js";
 
 export function makeStatuses(runId: string): ProductStatus[] {
   return [
@@ -78,6 +79,11 @@ export function makeModel(runId: string, accounts = 3): Model {
       });
     }
   }
+  // In model order (product, resource type, resource id, permission, principal), as the builder promises.
+  const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  access.sort(
+    (a, b) => cmp(a.resourceId, b.resourceId) || cmp(a.permission, b.permission) || cmp(a.principal, b.principal),
+  );
   return {
     version: 1,
     builtAt: "2025-01-01T00:01:00.000Z",
@@ -151,3 +157,56 @@ export function percentile(sorted: number[], p: number): number {
 
 /** The run id the store child gives version `v` (see `store-child.ts`). */
 export const runIdOf = (v: number) => `run-${v}`;
+
+/**
+ * A delta over a {@link makeModel} base: the header and the access of project `P0` name `runId`, so a reader can tell
+ * a resolved delta version from a mix (see {@link deltaRun}); the snapshot's header names it too.
+ */
+export function makeVersionDelta(runId: string, baseVersion: number, chain: number[]): VersionDelta {
+  const at = chain[chain.length - 1]!;
+  return {
+    format: 1,
+    baseVersion,
+    chain,
+    snapshot: {
+      header: {
+        runId,
+        startedAt: "2025-01-02T00:00:00.000Z",
+        finishedAt: "2025-01-02T00:00:01.000Z",
+        site: "acme.atlassian.net",
+        statuses: makeStatuses(runId),
+        notes: [`event patch: ${runId}`],
+      },
+      sections: {},
+    },
+    model: {
+      header: {
+        builtAt: "2025-01-02T00:00:01.000Z",
+        snapshotRunId: runId,
+        statuses: [],
+        notes: [`event patch: ${runId}`],
+      },
+      resources: [],
+      buckets: [
+        {
+          product: "jira",
+          resourceType: "jira_project",
+          resourceId: "P0",
+          access: [["acct-0", "ADMINISTER_PROJECTS", [{ kind: "jira.scheme.user", description: `${runId}|delta` }]]],
+          dormant: [],
+          at,
+        },
+      ],
+      conditional: [],
+    },
+  };
+}
+
+/** The run a delta version's model names, or a description of the mix (header vs the patched bucket). */
+export function deltaRun(model: Model): { runId: string; mixed: string | null } {
+  const runId = model.snapshotRunId;
+  const p0 = model.access.filter((e) => e.resourceId === "P0");
+  if (p0.length !== 1) return { runId, mixed: `P0 has ${p0.length} entries` };
+  const d = p0[0]!.via[0]!.description;
+  return { runId, mixed: d === `${runId}|delta` ? null : `P0: ${d}` };
+}

@@ -3,7 +3,8 @@
  * the load test (switches snapshots while the parent reads). It reports on stdout with synchronous writes, so a
  * line is out before the next step starts:
  *
- * - `READY <version>`: the run is started and its model built; the commit begins right after.
+ * - `READY <version>`: the run is started and its model built (or, with `delta`, the delta over the current
+ *   version's base made); the commit begins right after.
  * - `INSIDE`: (mode `inside`) the commit transaction has written everything but has not moved the pointer; the
  *   process then blocks, waiting to be killed.
  * - `COMMITTED <version>`: a commit returned. `DONE`: all commits returned.
@@ -14,7 +15,7 @@ import { writeSync } from "node:fs";
 import { openPostgresStore } from "../postgres.js";
 import { openSqliteStore } from "../sqlite.js";
 import type { Store, StoreOptions } from "../store.js";
-import { makeModel, makeSnapshot } from "./fixtures.js";
+import { makeModel, makeSnapshot, makeVersionDelta } from "./fixtures.js";
 
 export interface ChildConfig {
   dialect: "sqlite" | "postgres";
@@ -26,6 +27,8 @@ export interface ChildConfig {
   tenantId: string;
   /** `commit`: one commit; `inside`: one commit that stops inside its transaction; `switch`: `count` commits. */
   mode: "commit" | "inside" | "switch";
+  /** Commit delta versions (over the current version's base) instead of full ones. */
+  delta?: boolean;
   accounts: number;
   count?: number;
   pauseMs?: number;
@@ -56,6 +59,16 @@ for (let i = 0; i < (cfg.mode === "switch" ? (cfg.count ?? 1) : 1); i++) {
   const runId = `run-${newest + 1}`;
   const started = await store.startSnapshot(cfg.tenantId, { runId });
   if (started.version !== newest + 1) throw new Error(`expected version ${newest + 1}, got ${started.version}`);
+  if (cfg.delta) {
+    const current = await store.getCurrentDelta(cfg.tenantId);
+    if (!current) throw new Error("a delta needs a current version");
+    const chain = [...(current.delta?.chain ?? []), started.version];
+    const delta = makeVersionDelta(runId, current.pointer.baseVersion, chain);
+    say(`READY ${started.version}`);
+    await store.commitSnapshotDelta(cfg.tenantId, started.version, { delta, counts: {}, statuses: [] });
+    say(`COMMITTED ${started.version}`);
+    continue;
+  }
   const model = makeModel(runId, cfg.accounts);
   const snapshot = makeSnapshot(runId);
   say(`READY ${started.version}`);
