@@ -93,7 +93,9 @@ describe("canary secret (X1, service)", () => {
       }
       const res = await service.app.request(path, { method, headers, body });
       const text = await res.text();
-      seen.push(`${res.status} ${[...res.headers].map(([k, v]) => `${k}: ${v}`).join("\n")}\n${text}`);
+      const headerLines: string[] = [];
+      res.headers.forEach((v, k) => void headerLines.push(`${k}: ${v}`));
+      seen.push(`${res.status} ${headerLines.join("\n")}\n${text}`);
       return { status: res.status, text, json: () => JSON.parse(text) };
     };
 

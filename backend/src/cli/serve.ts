@@ -20,6 +20,7 @@ Settings come from the environment (and --settings FILE, a JSON object of the sa
   ACCESSMAP_FORGE_APP_ID             enables Forge Invocation Token auth on /forge (the pinned audience)
   ACCESSMAP_FORGE_JWKS_URL           Forge's JWKS (default the production endpoint)
   ACCESSMAP_FORGE_ALLOWED_API_HOSTS  extra host[:port] accepted as a FIT apiBaseUrl (the simulator)
+  ACCESSMAP_FORGE_AUTO_REGISTER      true|false: a new Forge installation gets its own tenant (default true)
   ACCESSMAP_SYNC_CONCURRENCY         syncs at once (default 2)
   ACCESSMAP_RETENTION_KEEP           snapshots kept per tenant besides the current (default 5)
   ACCESSMAP_MASS_DELETION_THRESHOLD  share of removals that holds a run for approval (default 0.2)

@@ -59,6 +59,22 @@ describe("configuration", () => {
     for (const f of fields) expect(found.join("\n")).toContain(f);
   });
 
+  it("reads Jira and Confluence without a product token when the Forge app reads them (siteAccess forge)", () => {
+    const forge = { name: "acme", products: ["jira", "confluence"], siteAccess: "forge" };
+    const c = parseConfig(forge, "test.json", {});
+    expect(c.siteAccess).toBe("forge");
+    expect(c.productToken).toBeNull();
+    expect(parseConfig(base, "test.json", { ACME_TOKEN: "t0k3n" }).siteAccess).toBe("api-token");
+    expect(issues({ ...forge, siteAccess: "api-token" })).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^atlassianUrl: /),
+        expect.stringMatching(/^productUser: /),
+        expect.stringMatching(/^productToken: /),
+      ]),
+    );
+    expect(issues({ ...forge, siteAccess: "oauth" }).join()).toContain("siteAccess");
+  });
+
   it("never echoes a value in an error", () => {
     const found = issues({ ...base, orgId: 42, productToken: "super-secret-value" });
     expect(found.join()).not.toContain("super-secret-value");

@@ -3,7 +3,7 @@
  * environment, URLs normalized. Every problem is reported at once, each naming its field and never a value.
  */
 import { readFile } from "node:fs/promises";
-import { ConfigInput, type Product } from "./schema.js";
+import { ConfigInput, type Product, type SiteAccess } from "./schema.js";
 import { Secret } from "./secret.js";
 
 /** A configuration that failed its checks; `issues` are `field: message` lines. */
@@ -21,6 +21,8 @@ export class ConfigError extends Error {
 export interface Config {
   name: string;
   products: Product[];
+  /** `api-token`: the backend reads Jira/Confluence; `forge`: the Forge app's crawl delivers them. */
+  siteAccess: SiteAccess;
   /** Jira/Confluence base URL (`https://acme.atlassian.net` or the simulator's site URL), or null. */
   siteUrl: string | null;
   /** Site host, used as the site's resource id (`acme.atlassian.net`). */
@@ -90,6 +92,7 @@ export function parseConfig(raw: unknown, source: string, env: NodeJS.ProcessEnv
   return {
     name: d.name,
     products: [...new Set(d.products)],
+    siteAccess: d.siteAccess,
     siteUrl,
     siteHost: siteUrl ? new URL(siteUrl).host : null,
     productUser: d.productUser ?? null,

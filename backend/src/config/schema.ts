@@ -7,6 +7,14 @@ import { z } from "zod";
 export const PRODUCTS = ["jira", "confluence", "bitbucket"] as const;
 export type Product = (typeof PRODUCTS)[number];
 
+/**
+ * Who reads Jira and Confluence: `api-token`, the backend itself with `productUser`/`productToken`; `forge`, the
+ * Forge app with its own permissions (its crawl delivers the sections to `/forge/v1/crawls`), so the backend never
+ * calls the site and needs no product token.
+ */
+export const SITE_ACCESS = ["forge", "api-token"] as const;
+export type SiteAccess = (typeof SITE_ACCESS)[number];
+
 const httpUrl = (field: string) =>
   z.string({ error: `${field} must be a URL` }).refine(
     (v) => {
@@ -31,6 +39,7 @@ export const ConfigInput = z
     adminApiKey: secret.optional(),
     orgId: z.string().min(1).optional(),
     products: z.array(z.enum(PRODUCTS)).min(1, "list at least one of jira, confluence, bitbucket"),
+    siteAccess: z.enum(SITE_ACCESS).default("api-token"),
     productUser: z.string().min(1).optional(),
     productToken: secret.optional(),
     bitbucketOAuthKey: z.string().min(1).optional(),
@@ -58,7 +67,9 @@ export const ConfigInput = z
     const need = (cond: boolean, path: string, message: string) => {
       if (!cond) ctx.addIssue({ code: "custom", path: [path], message });
     };
-    const readsSite = c.products.includes("jira") || c.products.includes("confluence");
+    // With `forge` site access the Forge app reads the site: no URL or token is needed here.
+    const readsSite =
+      c.siteAccess === "api-token" && (c.products.includes("jira") || c.products.includes("confluence"));
     if (readsSite) {
       need(!!c.atlassianUrl, "atlassianUrl", "is required to read Jira or Confluence");
       need(!!c.productUser, "productUser", "is required to read Jira or Confluence (the integration user's email)");

@@ -164,6 +164,8 @@ export async function runDiscovery(config: Config, opts: DiscoveryOptions): Prom
   }
   for (const s of ["jira", "confluence", "bitbucket"] as const) {
     if (!config.products.includes(s)) continue;
+    // Read by the Forge app (siteAccess forge): the sync carries its last crawl forward, not a gap to report.
+    if (s !== "bitbucket" && config.siteAccess === "forge") continue;
     if (!transports[s]) notes.push(`${s} is listed in products but has no usable credentials; it was not read.`);
   }
 

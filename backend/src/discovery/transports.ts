@@ -57,7 +57,8 @@ export function buildTransports(
       authorization: () => `Bearer ${token.reveal()}`,
     });
   }
-  if (config.siteUrl && config.productUser && config.productToken) {
+  // With `forge` site access the backend never calls Jira or Confluence: the Forge app's crawl delivers them.
+  if (config.siteAccess === "api-token" && config.siteUrl && config.productUser && config.productToken) {
     const basic = `Basic ${Buffer.from(`${config.productUser}:${config.productToken.reveal()}`).toString("base64")}`;
     for (const product of ["jira", "confluence"] as const) {
       if (config.products.includes(product))

@@ -483,6 +483,23 @@ describe("J9: the installation must map to a known tenant", () => {
     expect((err as FitTenantUnknownError).cloudId).toBe(CLOUD);
   });
 
+  it("verifyInstallation (registration) answers an unknown installation with a null tenant, after every other check", async () => {
+    serve(rsa);
+    const v = verifier();
+    const app = { ...(claims().app as object), installationId: "ari:cloud:ecosystem::installation/new" };
+    const header = `Bearer ${await sign(claims({ app }))}`;
+    await expect(v.verifyInstallation(header)).resolves.toMatchObject({
+      tenantId: null,
+      installationId: "ari:cloud:ecosystem::installation/new",
+      cloudId: CLOUD,
+      principal: "557058:abcd",
+    });
+    await expect(v.verifyInstallation(`Bearer ${await sign()}`)).resolves.toMatchObject({ tenantId: "tenant-acme" });
+    const otherApp = `Bearer ${await sign(claims({ app, aud: "ari:cloud:ecosystem::app/other" }))}`;
+    expect((await rejection(v.verifyInstallation(otherApp))).reason).toBe("audience");
+    expect((await rejection(v.verifyInstallation(undefined))).reason).toBe("missing-token");
+  });
+
   it("async resolvers work; resolver failures propagate as server errors, not 401/403", async () => {
     serve(rsa);
     await expect(verifier({ resolveTenant: async () => "t-async" }).verify(await sign())).resolves.toMatchObject({

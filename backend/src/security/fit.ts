@@ -181,6 +181,9 @@ export interface VerifiedInvocation {
   readonly claims: FitClaims;
 }
 
+/** A verified invocation whose installation may not be bound to a tenant yet (`tenantId` null). */
+export type InstallationInvocation = Omit<VerifiedInvocation, "tenantId"> & { readonly tenantId: string | null };
+
 export interface TenantLookup {
   readonly installationId: string;
   readonly cloudId: string | null;
@@ -381,9 +384,24 @@ export class FitVerifier {
    * @throws FitAuthError (401), FitTenantUnknownError (403), FitKeysUnavailableError (503).
    */
   async verifyAuthorization(header: string | null | undefined): Promise<VerifiedInvocation> {
+    return this.verify(FitVerifier.#tokenOf(header));
+  }
+
+  /**
+   * Verifies an `Authorization` header value like {@link verifyAuthorization}, but an installation no tenant is bound
+   * to yet is not an error: its `tenantId` is null. For the one route that binds installations (registration).
+   * @throws FitAuthError (401), FitKeysUnavailableError (503).
+   */
+  async verifyInstallation(header: string | null | undefined): Promise<InstallationInvocation> {
+    const inv = await this.#check(FitVerifier.#tokenOf(header));
+    const tenantId = await this.#resolveTenant({ installationId: inv.installationId, cloudId: inv.cloudId });
+    return { ...inv, tenantId: typeof tenantId === "string" && tenantId !== "" ? tenantId : null };
+  }
+
+  static #tokenOf(header: string | null | undefined): string {
     const m = typeof header === "string" ? /^Bearer +(\S+)\s*$/i.exec(header) : null;
     if (!m?.[1]) throw new FitAuthError("missing-token", "no Bearer token in the Authorization header");
-    return this.verify(m[1]);
+    return m[1];
   }
 
   /**
@@ -391,6 +409,15 @@ export class FitVerifier {
    * @throws FitAuthError (401), FitTenantUnknownError (403), FitKeysUnavailableError (503).
    */
   async verify(token: string): Promise<VerifiedInvocation> {
+    const inv = await this.#check(token);
+    const tenantId = await this.#resolveTenant({ installationId: inv.installationId, cloudId: inv.cloudId });
+    if (typeof tenantId !== "string" || tenantId === "")
+      throw new FitTenantUnknownError(inv.installationId, inv.cloudId);
+    return { ...inv, tenantId };
+  }
+
+  /** Signature, issuer, audience, expiry, claims and `apiBaseUrl`: everything but the tenant. */
+  async #check(token: string): Promise<Omit<VerifiedInvocation, "tenantId">> {
     if (typeof token !== "string" || token === "") throw new FitAuthError("missing-token", "no token");
     if (token.length > MAX_TOKEN_LENGTH || !/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/.test(token)) {
       throw new FitAuthError("malformed", "the token is not a compact JWS");
@@ -437,11 +464,7 @@ export class FitVerifier {
     const installationId = claims.app.installationId;
     const cloudId =
       claims.context?.cloudId ?? claims.app.installation?.contexts?.find((c) => c.cloudId)?.cloudId ?? null;
-    const tenantId = await this.#resolveTenant({ installationId, cloudId });
-    if (typeof tenantId !== "string" || tenantId === "") throw new FitTenantUnknownError(installationId, cloudId);
-
     return {
-      tenantId,
       installationId,
       cloudId,
       apiBaseUrl,

@@ -102,6 +102,22 @@ describe("tenants over HTTP", () => {
     expect(JSON.stringify(audit)).not.toMatch(/product-token-value|rotated-token|admin-key-value/);
   });
 
+  it("a patch changes only the fields it names: defaulted fields given at creation stay as they were", async () => {
+    t = await testService();
+    const body = tenantBody("acme", {
+      adminApiUrl: "http://127.0.0.1:9/admin",
+      concurrency: 3,
+      skipBranchProtectionDiscovery: true,
+    });
+    const created = await json(await t.call("POST", "/v1/tenants", { json: body }));
+    const patched = await t.call("PATCH", `/v1/tenants/${created.id}`, { json: { schedule: { everyMinutes: 60 } } });
+    expect(patched.status).toBe(200);
+    expect((await json(patched)).config).toMatchObject({
+      adminApiUrl: "http://127.0.0.1:9/admin",
+      concurrency: 3,
+      skipBranchProtectionDiscovery: true,
+    });
+  });
   it("refuses an invalid configuration naming each field, never echoing values", async () => {
     t = await testService();
     const res = await t.call("POST", "/v1/tenants", {

@@ -27,6 +27,7 @@ import { auditRoutes } from "./routes/audit.js";
 import { eventRoutes } from "./routes/events.js";
 import { exportRoutes } from "./routes/exports.js";
 import { forgeRoutes } from "./routes/forge.js";
+import { forgeAdminRoutes } from "./routes/forge-admin.js";
 import { healthRoutes } from "./routes/health.js";
 import { insightRoutes } from "./routes/insights.js";
 import { lifecycleRoutes } from "./routes/lifecycle.js";
@@ -40,7 +41,7 @@ export type { ServiceContext } from "./services.js";
 
 const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
 
-const KNOWN_STATUSES = new Set<number>([400, 401, 403, 404, 409, 413, 415, 500, 503]);
+const KNOWN_STATUSES = new Set<number>([400, 401, 403, 404, 409, 413, 415, 422, 500, 503]);
 
 export interface Service {
   app: Hono<AppEnv>;
@@ -117,6 +118,7 @@ export function createService(ctx: ServiceContext): Service {
   auditRoutes(router);
   lifecycleRoutes(router);
   forgeRoutes(router);
+  forgeAdminRoutes(router);
   eventRoutes(router);
   docsRoutes(router);
   return { app, services, router };

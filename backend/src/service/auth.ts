@@ -24,15 +24,20 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { Secret } from "../config/secret.js";
 import { generateApiKey, parseApiKey } from "../security/api-keys.js";
-import type { FitVerifier, VerifiedInvocation } from "../security/fit.js";
+import type { FitVerifier, InstallationInvocation, VerifiedInvocation } from "../security/fit.js";
 import type { ApiKey, Store, Tenant } from "../store/store.js";
 
 export type Principal =
   | { kind: "operator" }
   | { kind: "apikey"; tenantId: string; keyId: string }
-  | { kind: "forge"; tenantId: string; installationId: string; invocation: VerifiedInvocation };
+  | { kind: "forge"; tenantId: string; installationId: string; invocation: VerifiedInvocation }
+  /** A verified FIT whose installation may not be bound to a tenant yet (registration, uninstall). */
+  | { kind: "forgeInstall"; tenantId: string | null; installationId: string; invocation: InstallationInvocation };
 
-/** The audit actor of a principal: `operator`, `apikey:<id>` or `forge:<installationId>`. */
+/**
+ * The audit actor of a principal: `operator`, `apikey:<id>`, or `forge:<installationId>`, followed by
+ * `:<accountId>` when the token names the user in session (a UI invocation's `principal` claim).
+ */
 export function actorOf(p: Principal): string {
   switch (p.kind) {
     case "operator":
@@ -40,7 +45,10 @@ export function actorOf(p: Principal): string {
     case "apikey":
       return `apikey:${p.keyId}`;
     case "forge":
-      return `forge:${p.installationId}`;
+    case "forgeInstall":
+      return p.invocation.principal
+        ? `forge:${p.installationId}:${p.invocation.principal}`
+        : `forge:${p.installationId}`;
   }
 }
 
@@ -118,6 +126,8 @@ export class ForgeTenantIndex {
   #byInstallation = new Map<string, { tenantId: string; cloudId: string | null }>();
   #loadedAt = Number.NEGATIVE_INFINITY;
   #loading: Promise<void> | null = null;
+  /** Bumped by {@link invalidate}, so a load that began before a change is not taken as fresh. */
+  #generation = 0;
 
   constructor(store: Store, opts: { refreshMs?: number; now?: () => number } = {}) {
     this.#store = store;
@@ -125,8 +135,13 @@ export class ForgeTenantIndex {
     this.#now = opts.now ?? Date.now;
   }
 
-  /** Forget the index (a tenant's installation changed). */
+  /**
+   * Forget the index (a tenant's installation changed, or a tenant was created or deleted). The known bindings are
+   * dropped too: a deleted tenant's installation must not keep resolving to it, nor hide a new binding.
+   */
   invalidate(): void {
+    this.#generation++;
+    this.#byInstallation = new Map();
     this.#loadedAt = Number.NEGATIVE_INFINITY;
   }
 
@@ -144,6 +159,7 @@ export class ForgeTenantIndex {
 
   async #reload(): Promise<void> {
     if (!this.#loading) {
+      const generation = this.#generation;
       this.#loading = (async () => {
         const tenants = await this.#store.listTenants();
         const next = new Map<string, { tenantId: string; cloudId: string | null }>();
@@ -152,7 +168,8 @@ export class ForgeTenantIndex {
           if (inst) next.set(inst, { tenantId: t.id, cloudId: stringOrNull(t.config.forgeCloudId) });
         }
         this.#byInstallation = next;
-        this.#loadedAt = this.#now();
+        // An invalidation during the load: use what was read, but read again on the next miss.
+        if (generation === this.#generation) this.#loadedAt = this.#now();
       })().finally(() => {
         this.#loading = null;
       });
@@ -188,12 +205,23 @@ export async function authenticateBearer(
 
 /** Authenticates a Forge Invocation Token (the `/forge` credential). */
 export async function authenticateForge(header: string | undefined, fit: FitVerifier): Promise<AuthOutcome> {
-  try {
+  return forgeOutcome(async () => {
     const inv = await fit.verifyAuthorization(header);
-    return {
-      ok: true,
-      principal: { kind: "forge", tenantId: inv.tenantId, installationId: inv.installationId, invocation: inv },
-    };
+    return { kind: "forge", tenantId: inv.tenantId, installationId: inv.installationId, invocation: inv };
+  });
+}
+
+/** Authenticates a Forge Invocation Token whose installation need not be bound to a tenant (registration). */
+export async function authenticateForgeInstall(header: string | undefined, fit: FitVerifier): Promise<AuthOutcome> {
+  return forgeOutcome(async () => {
+    const inv = await fit.verifyInstallation(header);
+    return { kind: "forgeInstall", tenantId: inv.tenantId, installationId: inv.installationId, invocation: inv };
+  });
+}
+
+async function forgeOutcome(verify: () => Promise<Principal>): Promise<AuthOutcome> {
+  try {
+    return { ok: true, principal: await verify() };
   } catch (err) {
     const status = (err as { status?: unknown }).status;
     if (status === 401 || status === 403 || status === 503) {

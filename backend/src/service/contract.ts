@@ -14,7 +14,14 @@ import type { Context, Hono } from "hono";
 import type { z } from "zod";
 import type { Logger } from "../security/logger.js";
 import type { Tenant } from "../store/store.js";
-import { type AuthOutcome, actorOf, authenticateBearer, authenticateForge, type Principal } from "./auth.js";
+import {
+  type AuthOutcome,
+  actorOf,
+  authenticateBearer,
+  authenticateForge,
+  authenticateForgeInstall,
+  type Principal,
+} from "./auth.js";
 import {
   ApiError,
   type ErrorStatus,
@@ -41,11 +48,13 @@ export type AppContext = Context<AppEnv>;
  * - `tenant`: the operator, or a key of the tenant named by the `{tenantId}` path parameter (another tenant's key
  *   gets 403).
  * - `any`: the operator or any tenant key.
- * - `forge`: a Forge Invocation Token; the tenant is the installation's.
+ * - `forge`: a Forge Invocation Token; the tenant is the installation's (an unbound installation gets 403).
+ * - `forgeInstall`: a Forge Invocation Token whose installation may not be bound yet; the tenant is the
+ *   installation's, or null (registration and uninstall, which must work before and after the binding).
  */
-export type AuthMode = "none" | "operator" | "tenant" | "any" | "forge";
+export type AuthMode = "none" | "operator" | "tenant" | "any" | "forge" | "forgeInstall";
 
-export type Method = "get" | "post" | "patch" | "delete";
+export type Method = "get" | "post" | "put" | "patch" | "delete";
 
 export interface ResponseSpec {
   description: string;
@@ -93,7 +102,7 @@ export interface HandlerInput<P, Q, B> {
   principal: Principal | null;
   /** `operator`, `apikey:<id>`, `forge:<installationId>`, or `anonymous`. */
   actor: string;
-  /** The tenant of a `tenant` or `forge` route (checked to exist). */
+  /** The tenant of a `tenant` or `forge` route (checked to exist); of a `forgeInstall` route when bound, else null. */
   tenant: Tenant | null;
   log: Logger;
   services: Services;
@@ -114,11 +123,11 @@ export function honoPath(path: string, patterns: Record<string, string> = {}): s
 async function authenticate(c: AppContext, mode: AuthMode, services: Services): Promise<AuthOutcome | null> {
   if (mode === "none") return null;
   const header = c.req.header("authorization");
-  if (mode === "forge") {
+  if (mode === "forge" || mode === "forgeInstall") {
     if (!services.fit) {
       throw new ApiError(503, "forge_not_configured", "Forge authentication is not enabled on this service");
     }
-    return authenticateForge(header, services.fit);
+    return mode === "forge" ? authenticateForge(header, services.fit) : authenticateForgeInstall(header, services.fit);
   }
   return authenticateBearer(header, services.operator, services.store);
 }
@@ -200,6 +209,9 @@ export class Router {
       } else if (contract.auth === "forge" && principal?.kind === "forge") {
         tenant = await services.store.getTenant(principal.tenantId);
         if (!tenant) throw forbidden("this Forge installation is not registered");
+      } else if (contract.auth === "forgeInstall" && principal?.kind === "forgeInstall" && principal.tenantId) {
+        // A binding the index still remembers for a tenant deleted meanwhile counts as no binding.
+        tenant = await services.store.getTenant(principal.tenantId);
       }
       const query = contract.query ? parseOr400(contract.query, c.req.query(), "query") : undefined;
       const body = contract.body

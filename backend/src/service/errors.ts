@@ -47,7 +47,7 @@ export const ERROR_CODES: readonly ErrorCode[] = [
   "internal",
 ];
 
-export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 500 | 503;
+export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 500 | 503;
 
 /** One problem with a request field: where (`body.products.0`, `query.limit`) and what, never the value. */
 export interface FieldIssue {
@@ -102,6 +102,23 @@ export function validationError(issues: FieldIssue[]): ApiError {
     400,
     "validation_failed",
     `invalid request: ${summary}${issues.length > 5 ? ` (and ${issues.length - 5} more)` : ""}`,
+    { issues },
+  );
+}
+
+/**
+ * A 422 naming every field at fault: the request is well-formed but its content cannot be used (a settings form whose
+ * fields do not go together). Same shape as {@link validationError}; messages never carry the submitted values.
+ */
+export function unprocessable(issues: FieldIssue[], what = "the settings"): ApiError {
+  const summary = issues
+    .slice(0, 5)
+    .map((i) => `${i.path}: ${i.message}`)
+    .join("; ");
+  return new ApiError(
+    422,
+    "validation_failed",
+    `${what} cannot be saved: ${summary}${issues.length > 5 ? ` (and ${issues.length - 5} more)` : ""}`,
     { issues },
   );
 }

@@ -1,3 +1,4 @@
+import { FORGE_ADMIN_PATHS } from "@accessmap/shared/wire/admin";
 import { afterEach, describe, expect, it } from "vitest";
 import { errorStatuses } from "./openapi.js";
 import { type TestService, testService } from "./testing.js";
@@ -89,6 +90,20 @@ describe("OpenAPI document", () => {
       expect.arrayContaining(["name", "atlassianUrl", "products", "productToken", "schedule", "forgeInstallationId"]),
     );
     expect(doc.components.schemas.Error.properties.error.required).toEqual(["code", "message", "requestId"]);
+    // The admin page's backend leg: every path of the wire contract is documented with its answer schema.
+    for (const path of Object.values(FORGE_ADMIN_PATHS)) {
+      const concrete = typeof path === "string" ? path : null;
+      if (concrete) expect(doc.paths[concrete], concrete).toBeDefined();
+    }
+    for (const p of ["/forge/v1/people/{accountId}/access", "/forge/v1/resources/{type}/{id}/access"]) {
+      expect(doc.paths[p].get.responses["200"].content["application/json"].schema).toBeTypeOf("object");
+    }
+    const save = doc.paths["/forge/v1/settings"].put;
+    expect(save.responses["422"]).toEqual({ $ref: "#/components/responses/Error422" });
+    expect(Object.keys(save.requestBody.content["application/json"].schema.properties)).toEqual(
+      expect.arrayContaining(["products", "adminApiKey", "lifecycle"]),
+    );
+    expect(doc.paths["/forge/v1/installations"].post.security).toEqual([{ forgeInvocationToken: [] }]);
     expect(Object.keys(doc.components.securitySchemes).sort()).toEqual([
       "apiKey",
       "forgeInvocationToken",

@@ -35,6 +35,7 @@ const ERROR_DESCRIPTIONS: Record<ErrorStatus, string> = {
   409: "Conflicts with the current state.",
   413: "The body is larger than the limit.",
   415: "The body is not JSON.",
+  422: "The request is well-formed but its fields do not go together; `details.issues` names each field.",
   500: "Unexpected error; quote the request id.",
   503: "A dependency is unavailable.",
 };
@@ -45,6 +46,7 @@ const SECURITY: Record<AuthMode, Json[]> = {
   tenant: [{ operatorToken: [] }, { apiKey: [] }],
   any: [{ operatorToken: [] }, { apiKey: [] }],
   forge: [{ forgeInvocationToken: [] }],
+  forgeInstall: [{ forgeInvocationToken: [] }],
 };
 
 const AUTH_NOTE: Record<AuthMode, string> = {
@@ -53,6 +55,7 @@ const AUTH_NOTE: Record<AuthMode, string> = {
   tenant: "The operator token, or an API key of this tenant (another tenant's key: 403).",
   any: "The operator token or any tenant API key.",
   forge: "A Forge Invocation Token of a registered installation.",
+  forgeInstall: "A Forge Invocation Token of this app; the installation need not be registered yet.",
 };
 
 /** JSON Schema of a zod schema, its `$defs` hoisted into `defs` under names unique to `prefix`. */
@@ -105,7 +108,7 @@ export function errorStatuses(c: RouteContract): ErrorStatus[] {
     s.add(401);
     s.add(403);
   }
-  if (c.auth === "forge") s.add(503);
+  if (c.auth === "forge" || c.auth === "forgeInstall") s.add(503);
   if (c.params) s.add(404);
   if (c.body) {
     s.add(413);
@@ -234,7 +237,7 @@ h2{border-bottom:1px solid #dfe1e6;padding-bottom:4px;margin-top:28px}
 details{background:#fff;border:1px solid #dfe1e6;border-radius:4px;margin:6px 0}
 summary{cursor:pointer;padding:8px 12px;display:flex;gap:12px;align-items:baseline}
 .m{font:bold 12px monospace;text-transform:uppercase;min-width:56px;text-align:center;padding:2px 6px;border-radius:3px;color:#fff}
-.get{background:#0065ff}.post{background:#00875a}.patch{background:#ff8b00}.delete{background:#de350b}
+.get{background:#0065ff}.post{background:#00875a}.patch{background:#ff8b00}.put{background:#6554c0}.delete{background:#de350b}
 .p{font-family:monospace}.s{color:#5e6c84}.body{padding:4px 16px 12px}
 table{border-collapse:collapse;width:100%}td,th{border:1px solid #dfe1e6;padding:4px 8px;text-align:left;vertical-align:top}
 pre{background:#f4f5f7;padding:8px;overflow:auto;max-height:360px;font-size:12px}

@@ -30,6 +30,8 @@ export interface ServiceContext {
   fit?: FitVerifier | null;
   /** The installation → tenant index the verifier resolves with (invalidated when a binding changes). */
   forgeIndex?: ForgeTenantIndex;
+  /** Whether an unbound installation gets its own tenant when it registers (default true; see settings.ts). */
+  forgeAutoRegister?: boolean;
   /** Default 1 MiB. */
   bodyLimitBytes?: number;
   /** Check every JSON answer against its contract (tests). Default false. */
@@ -60,6 +62,7 @@ export interface Services {
   models: ModelCache;
   fit: FitVerifier | null;
   forgeIndex: ForgeTenantIndex;
+  forgeAutoRegister: boolean;
   bodyLimitBytes: number;
   validateResponses: boolean;
   onSyncRequested: (tenantId: string) => void;
@@ -115,6 +118,7 @@ export function resolveServices(ctx: ServiceContext): Services {
     models: ctx.models ?? new ModelCache(ctx.store),
     fit: ctx.fit ?? null,
     forgeIndex: ctx.forgeIndex ?? new ForgeTenantIndex(ctx.store),
+    forgeAutoRegister: ctx.forgeAutoRegister ?? true,
     bodyLimitBytes: ctx.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
     validateResponses: ctx.validateResponses ?? false,
     onSyncRequested,
@@ -140,6 +144,7 @@ export function servicesFromSettings(settings: ServiceSettings, store: Store, lo
     operatorToken: settings.operatorToken,
     fit,
     forgeIndex,
+    forgeAutoRegister: settings.forge?.autoRegister ?? true,
     bodyLimitBytes: settings.bodyLimitBytes,
   };
 }

@@ -86,7 +86,17 @@ describe("service settings", () => {
       appId: "ari:cloud:ecosystem::app/x",
       jwksUrl: "https://forge.cdn.prod.atlassian-dev.net/.well-known/jwks.json",
       allowedApiHosts: ["127.0.0.1:9000", "sim.test"],
+      autoRegister: true,
     });
+  });
+
+  it("turns Forge auto-registration off, and names a value that is not a boolean", () => {
+    const forge = { ...base, ACCESSMAP_FORGE_APP_ID: "ari:cloud:ecosystem::app/x" };
+    expect(parseSettings({ ...forge, ACCESSMAP_FORGE_AUTO_REGISTER: "false" }).forge?.autoRegister).toBe(false);
+    expect(parseSettings({ ...forge, ACCESSMAP_FORGE_AUTO_REGISTER: "On" }).forge?.autoRegister).toBe(true);
+    expect(() => parseSettings({ ...forge, ACCESSMAP_FORGE_AUTO_REGISTER: "maybe" })).toThrow(
+      /ACCESSMAP_FORGE_AUTO_REGISTER: must be true or false/,
+    );
   });
 
   it("reads a settings file; the environment wins; unknown keys are refused", async () => {

@@ -13,6 +13,7 @@
  * | `ACCESSMAP_FORGE_APP_ID` | none | enables Forge (FIT) auth on `/forge/*`; the pinned audience |
  * | `ACCESSMAP_FORGE_JWKS_URL` | Forge's production JWKS | |
  * | `ACCESSMAP_FORGE_ALLOWED_API_HOSTS` | none | extra `host[:port]` accepted as FIT `apiBaseUrl` (simulator) |
+ * | `ACCESSMAP_FORGE_AUTO_REGISTER` | `true` | a new Forge installation gets its own tenant on install (else 403) |
  * | `ACCESSMAP_SYNC_CONCURRENCY` | `2` | syncs running at once in this process (global budget) |
  * | `ACCESSMAP_RETENTION_KEEP` | `5` | complete snapshots kept per tenant besides the current one |
  * | `ACCESSMAP_MASS_DELETION_THRESHOLD` | `0.2` | share of accounts or admin grants whose removal holds a run |
@@ -45,6 +46,7 @@ export const SETTING_NAMES = [
   "ACCESSMAP_FORGE_APP_ID",
   "ACCESSMAP_FORGE_JWKS_URL",
   "ACCESSMAP_FORGE_ALLOWED_API_HOSTS",
+  "ACCESSMAP_FORGE_AUTO_REGISTER",
   "ACCESSMAP_SYNC_CONCURRENCY",
   "ACCESSMAP_RETENTION_KEEP",
   "ACCESSMAP_MASS_DELETION_THRESHOLD",
@@ -60,6 +62,12 @@ export interface ForgeSettings {
   appId: string;
   jwksUrl: string;
   allowedApiHosts: string[];
+  /**
+   * Whether an installation no tenant is bound to creates its own tenant when the app is installed. On (the
+   * default) is how a Marketplace listing serves every site that installs it; off means an operator binds each
+   * installation id to a tenant first (`PATCH /v1/tenants/{id}` with `forgeInstallationId`).
+   */
+  autoRegister: boolean;
 }
 
 export interface ServiceSettings {
@@ -150,6 +158,15 @@ const Raw = z.object({
         .filter((h) => h !== ""),
     )
     .pipe(z.array(z.string().regex(/^[A-Za-z0-9.-]+(:\d+)?$/, "must list host[:port] values, comma-separated"))),
+  ACCESSMAP_FORGE_AUTO_REGISTER: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .refine((v) => ["true", "false", "1", "0", "yes", "no", "on", "off"].includes(v), {
+      message: "must be true or false",
+    })
+    .transform((v) => ["true", "1", "yes", "on"].includes(v))
+    .default(true),
   ACCESSMAP_SYNC_CONCURRENCY: int(1, 64).default(2),
   ACCESSMAP_RETENTION_KEEP: int(1, 1000).default(5),
   ACCESSMAP_MASS_DELETION_THRESHOLD: z
@@ -257,6 +274,7 @@ export function parseSettings(env: SettingsSource, file: SettingsSource = {}): S
           appId: d.ACCESSMAP_FORGE_APP_ID,
           jwksUrl: d.ACCESSMAP_FORGE_JWKS_URL,
           allowedApiHosts: d.ACCESSMAP_FORGE_ALLOWED_API_HOSTS,
+          autoRegister: d.ACCESSMAP_FORGE_AUTO_REGISTER,
         }
       : null,
     syncConcurrency: d.ACCESSMAP_SYNC_CONCURRENCY,

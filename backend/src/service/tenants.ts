@@ -65,7 +65,10 @@ export type CreateTenantBody = z.input<typeof CreateTenantBody>;
 // biome-ignore lint/suspicious/noExplicitAny: a generic rewrite of the configuration's shape.
 type AnyShape = Record<string, any>;
 
-/** Every field optional; every optional field may be `null` (removed). `name` and `products` may not be removed. */
+/**
+ * Every field optional; every optional field may be `null` (removed). `name` and `products` may not be removed.
+ * Defaults are dropped: a field the patch leaves out must stay as stored, not be reset to its default.
+ */
 function patchShape(shape: AnyShape, keep: readonly string[]): AnyShape {
   const out: AnyShape = {};
   for (const [key, schema] of Object.entries(shape)) {
@@ -73,7 +76,7 @@ function patchShape(shape: AnyShape, keep: readonly string[]): AnyShape {
       const inner = (ConfigInput.shape.lifecycle.unwrap() as z.ZodObject).shape;
       out[key] = z.strictObject(patchShape(inner, [])).nullable().optional();
     } else {
-      const base = schema instanceof z.ZodOptional ? schema.unwrap() : schema;
+      const base = schema instanceof z.ZodOptional || schema instanceof z.ZodDefault ? schema.unwrap() : schema;
       out[key] = keep.includes(key) ? base.optional() : base.nullable().optional();
     }
   }
@@ -242,6 +245,22 @@ function storedInput(tenant: Tenant, blob: Uint8Array | null, keyring: MasterKey
   return raw;
 }
 
+/** Every problem the tenant's configuration would have with `patch` merged in (none: the patch can be stored). */
+export async function tenantPatchIssues(
+  store: Store,
+  keyring: MasterKeyring,
+  tenant: Tenant,
+  patch: Record<string, unknown>,
+): Promise<FieldIssue[]> {
+  return (await mergeChecked(store, keyring, tenant, patch)).issues;
+}
+
+async function mergeChecked(store: Store, keyring: MasterKeyring, tenant: Tenant, patch: Record<string, unknown>) {
+  const merged = mergePatch(storedInput(tenant, await store.getTenantSecrets(tenant.id), keyring), patch);
+  const issues = [...checkTenantInput(merged, { allowEnvRefs: true }), ...envRefIssues(patch)];
+  return { merged, issues };
+}
+
 /** Merges a (shape-checked) patch into a tenant, checks the result as a whole, re-seals and stores it. */
 export async function patchTenant(
   store: Store,
@@ -249,8 +268,7 @@ export async function patchTenant(
   tenant: Tenant,
   patch: Record<string, unknown>,
 ): Promise<Tenant> {
-  const merged = mergePatch(storedInput(tenant, await store.getTenantSecrets(tenant.id), keyring), patch);
-  const issues = [...checkTenantInput(merged, { allowEnvRefs: true }), ...envRefIssues(patch)];
+  const { merged, issues } = await mergeChecked(store, keyring, tenant, patch);
   if (issues.length > 0) throw validationError(issues);
   await assertUnique(store, merged, tenant.id);
   const { config, secrets } = seal(tenant.id, merged, keyring);

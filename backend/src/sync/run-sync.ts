@@ -1,7 +1,8 @@
 /**
  * One sync of one tenant, from discovery to a current model: discover, keep each failed source's last good data,
  * build the model, apply the mass-deletion guard, and commit — all or nothing, in one store transaction. A run in
- * which every source failed never replaces anything.
+ * which every source failed never replaces anything. With `siteAccess: "forge"` the Jira and Confluence sections are
+ * not read here: they are carried from the current snapshot, where the Forge app's crawls put them.
  */
 import { randomUUID } from "node:crypto";
 import type { Snapshot } from "@accessmap/shared/snapshot/schema";
@@ -11,8 +12,11 @@ import { buildModel } from "../model/build-model.js";
 import { type ParsedIdentity, readIdpExportFile } from "../model/correlate.js";
 import type { Model } from "../model/types.js";
 import type { SnapshotRecord, Store } from "../store/store.js";
-import { carryLastGood } from "./carry-last-good.js";
+import { carryForgeSections, carryLastGood } from "./carry-last-good.js";
 import { massDeletionGuard } from "./mass-deletion-guard.js";
+
+/** The sections the Forge app reads when the tenant's site access is `forge`. */
+const FORGE_SECTIONS = ["jira", "confluence"] as const;
 
 export interface SyncOptions extends Omit<DiscoveryOptions, "clock"> {
   /** Share of accounts or admin grants whose removal holds the run for approval (default 0.2). */
@@ -27,6 +31,8 @@ export interface SyncResult {
   outcome: "complete" | "partial" | "held" | "failed";
   model: Model | null;
   carried: string[];
+  /** Sections the Forge app reads (`siteAccess: "forge"`), carried from its last crawl. */
+  readByForge: string[];
 }
 
 /** Runs one sync of `tenantId` with `config`, committing through `store`. */
@@ -54,12 +60,21 @@ export async function runSync(store: Store, tenantId: string, config: Config, op
         target: `snapshot:${started.version}`,
         result: "failed",
       });
-      return { record, outcome: "failed", model: null, carried: [] };
+      return { record, outcome: "failed", model: null, carried: [], readByForge: [] };
     }
 
     const current = await store.getCurrentPointer(tenantId);
     const previous = current ? await store.readSnapshotData(tenantId, current.version) : null;
-    const { snapshot, carried } = carryLastGood(discovered.snapshot, previous?.snapshot ?? null);
+    const lastGood = carryLastGood(discovered.snapshot, previous?.snapshot ?? null);
+    const { carried } = lastGood;
+    const forgeRead = config.siteAccess === "forge" ? FORGE_SECTIONS.filter((p) => config.products.includes(p)) : [];
+    const forge = carryForgeSections(
+      lastGood.snapshot,
+      previous?.snapshot ?? null,
+      forgeRead,
+      new Date().toISOString(),
+    );
+    const snapshot = forge.snapshot;
     const idpIdentities =
       opts.idpIdentities ?? (config.idpExportFile ? await readIdpExportFile(config.idpExportFile) : undefined);
     const model = buildModel(snapshot, { idpIdentities });
@@ -79,11 +94,12 @@ export async function runSync(store: Store, tenantId: string, config: Config, op
       result: outcome,
       details: {
         carried,
+        readByForge: forge.carried,
         removedAccountsShare: verdict.removedAccountsShare,
         removedAdminGrantsShare: verdict.removedAdminGrantsShare,
       },
     });
-    return { record, outcome, model, carried };
+    return { record, outcome, model, carried, readByForge: forge.carried };
   } catch (err) {
     // An unexpected failure (not a source failure, which discovery reports in statuses): the run ends failed and
     // the current model stays as it was.

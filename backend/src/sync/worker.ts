@@ -443,6 +443,7 @@ export function startSyncWorker(deps: SyncWorkerDeps): SyncWorker {
       counts: record.counts,
       statuses: record.statuses.map((s) => ({ product: s.product, state: s.state, calls: s.calls })),
       carried: result.carried,
+      readByForge: result.readByForge,
       reason: record.reason,
       retentionDeleted: retention,
       attempt: job.attempts,

@@ -7,6 +7,7 @@ import { buildLifecycleClients, missingLifecycleConfig } from "./build.js";
 const base: Config = {
   name: "acme",
   products: ["bitbucket"],
+  siteAccess: "api-token",
   siteUrl: null,
   siteHost: null,
   productUser: null,

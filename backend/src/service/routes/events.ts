@@ -21,6 +21,7 @@ import { z } from "zod";
 import { parseBitbucketDelivery } from "../../events/bitbucket.js";
 import { assembleCrawl, type CrawlSection, crawlKeys, forgeEventOf } from "../../events/forge.js";
 import { patchCurrent } from "../../events/patch.js";
+import { tenantIdpIdentities } from "../../events/processor.js";
 import type { NormalizedEvent } from "../../events/types.js";
 import { SIGNATURE_HEADER, WebhookVerifier } from "../../security/webhook-signature.js";
 import type { AppContext, Router } from "../contract.js";
@@ -333,6 +334,7 @@ export function eventRoutes(r: Router): void {
         note: `forge crawl ${params.runId} (${crawl.section})`,
         actor,
         allowWithoutBase: true,
+        idpIdentities: tenantIdpIdentities(services.store, services.keyring, t.id),
         syncWaitMs: 3_000,
         now: services.now,
       });

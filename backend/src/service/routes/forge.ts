@@ -1,16 +1,13 @@
 /**
  * Routes for the Forge app, authenticated by the Forge Invocation Token (FIT) that `invokeRemote` sends: the
- * installation's tenant status, a sync request, and a summary of the findings for the admin page. The tenant is
- * the one bound to the token's installation (`forgeInstallationId`); an unknown installation gets 403.
+ * installation's tenant status and a sync request. The tenant is the one bound to the token's installation
+ * (`forgeInstallationId`); an unknown installation gets 403. The admin page's routes are in `forge-admin.ts`.
  *
  * @module
  */
 import { z } from "zod";
 import type { Router } from "../contract.js";
-import { PageQuery, pageByOffset, pageOf } from "../pagination.js";
-import { JobView, jobView, ModelRef, SnapshotView, snapshotView } from "../schemas.js";
-import { FindingSchema, insightsOf } from "./insights.js";
-import { currentModel, modelRef } from "./model.js";
+import { JobView, jobView, SnapshotView, snapshotView } from "../schemas.js";
 import { requestSync, SyncRequested } from "./syncs.js";
 
 const ForgeStatus = z.object({
@@ -66,39 +63,5 @@ export function forgeRoutes(r: Router): void {
       status: 202,
       body: await requestSync(services, tenant!.id, actor, c.get("requestId")),
     }),
-  );
-
-  r.route(
-    {
-      method: "get",
-      path: "/forge/v1/insights",
-      operationId: "forgeInsights",
-      summary: "Findings of the installation's tenant, for the admin page",
-      tags: ["forge"],
-      auth: "forge",
-      query: PageQuery,
-      responses: {
-        200: {
-          description: "A page of findings (without evidence).",
-          schema: pageOf(
-            FindingSchema.pick({ kind: true, title: true, severity: true, count: true, remediation: true }),
-          ).extend({
-            model: ModelRef,
-          }),
-        },
-      },
-      errors: [409],
-    },
-    async ({ tenant, query, services }) => {
-      const m = await currentModel(services, tenant!.id);
-      const all = insightsOf(m, 90, 0, services.now()).map(({ kind, title, severity, count, remediation }) => ({
-        kind,
-        title,
-        severity,
-        count,
-        remediation,
-      }));
-      return { status: 200, body: { model: modelRef(m), ...pageByOffset("forge-insights", all, query, m.version) } };
-    },
   );
 }

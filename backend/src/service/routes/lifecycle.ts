@@ -13,7 +13,8 @@
  * - `GET …/lifecycle/audit` lists the audit entries whose action starts with `lifecycle.`, newest first.
  *
  * **Where plans are kept.** In memory, per process, for {@link PLAN_TTL_MS} (at most {@link MAX_PLANS} plans, the
- * oldest evicted first), and forgotten once applied. Nothing is lost by this: a plan is only a convenience for the
+ * oldest evicted first), and forgotten once applied. The Forge admin page's lifecycle routes (`forge-admin.ts`) plan
+ * and apply through {@link makePlan} and {@link applyKeptPlan} too, over the same store of plans. Nothing is lost by this: a plan is only a convenience for the
  * caller to review before applying, since the apply plans again from the plan's requests and refuses it when the
  * fresh plan differs. The price is that a plan made by one replica is unknown to another (404: plan again), which
  * is acceptable for a step a person confirms right after reviewing; the store's cursors table would survive
@@ -335,7 +336,7 @@ async function lifecycleDeps(
   actor: string,
   log: Logger,
   options: Plan["options"] | null,
-  extra: { maxDeprovisions?: number; disabledActions?: Plan["options"]["disabledActions"]; force?: boolean } = {},
+  extra: PlanOptions = {},
 ): Promise<LifecycleDeps> {
   const config = await loadTenantConfig(services.store, services.keyring, tenant);
   const missing = missingLifecycleConfig(config);
@@ -369,7 +370,9 @@ async function lifecycleDeps(
     clock: services.now,
     options: {
       selfEmail: config.productUser ?? null,
-      selfAccountId: options?.selfAccountId ?? null,
+      // The account the guards protect: the integration's own user (productUser) when there is one, else the
+      // admin in session on the Forge page (siteAccess forge has no user of its own), so nobody locks themselves out.
+      selfAccountId: options?.selfAccountId ?? (config.productUser ? null : (extra.selfAccountId ?? null)),
       maxDeprovisions: extra.maxDeprovisions ?? options?.maxDeprovisions,
       disabledActions: extra.disabledActions ?? options?.disabledActions ?? [],
       force: extra.force === true || options?.force === true,
@@ -406,9 +409,90 @@ const AUDIT_CURSOR_KIND = "lifecycle-audit";
 const MAX_AUDIT_SCAN_PAGES = 20;
 const AUDIT_SCAN_PAGE = 500;
 
-export function lifecycleRoutes(r: Router): void {
-  const plans = new PlanCache(() => r.services.now().getTime());
+/** The plans of a service instance: one cache shared by the tenant routes and the Forge admin routes. */
+const planCaches = new WeakMap<Services, PlanCache>();
 
+export function planCacheOf(services: Services): PlanCache {
+  let cache = planCaches.get(services);
+  if (!cache) {
+    cache = new PlanCache(() => services.now().getTime());
+    planCaches.set(services, cache);
+  }
+  return cache;
+}
+
+export interface PlanOptions {
+  maxDeprovisions?: number;
+  disabledActions?: Plan["options"]["disabledActions"];
+  force?: boolean;
+  /** The caller's own account, which the guards never let a plan deprovision or delete. */
+  selfAccountId?: string | null;
+}
+
+/** Plans `requests` for a tenant (a dry run: nothing is written) and keeps the plan to be applied by its id. */
+export async function makePlan(
+  services: Services,
+  tenant: Tenant,
+  actor: string,
+  log: Logger,
+  requests: LocatedRequest[],
+  options: PlanOptions,
+): Promise<{ plan: Plan; expiresAt: string }> {
+  const deps = await lifecycleDeps(services, tenant, actor, log, null, options);
+  let plan: Plan;
+  try {
+    plan = await planLifecycle(requests, deps);
+  } catch (err) {
+    throw lifecycleError(err);
+  }
+  const expiresAt = planCacheOf(services).put(tenant.id, plan);
+  return { plan, expiresAt: new Date(expiresAt).toISOString() };
+}
+
+/**
+ * Applies a kept plan: 404 when it is unknown or expired, 400 when it deletes identities without `confirmDelete`,
+ * 409 when it has problems or went stale (`stale_plan`, with the differences). The plan is forgotten once applied.
+ */
+export async function applyKeptPlan(
+  services: Services,
+  tenant: Tenant,
+  actor: string,
+  log: Logger,
+  planId: string,
+  body: { confirmDelete?: boolean; force?: boolean },
+): Promise<Awaited<ReturnType<typeof applyPlan>>> {
+  const plans = planCacheOf(services);
+  const stored = plans.get(tenant.id, planId);
+  if (!stored) throw notFound("plan (plans are kept for a while by the process that made them: plan again)");
+  if (planDeletes(stored) && body.confirmDelete !== true)
+    throw validationError([{ path: "body.confirmDelete", message: "must be true: the plan deletes identities" }]);
+  if (stored.problems.length > 0)
+    throw new ApiError(409, "conflict", "the plan has problems: fix the requests and plan again", {
+      problems: stored.problems,
+    });
+  // `force` lifts the deprovision limit, the only thing it changes: compare against the plan as if forced.
+  let plan = stored;
+  if (body.force === true && !stored.options.force) {
+    plan = { ...stored, blocked: null, options: { ...stored.options, force: true } };
+    plan.fingerprint = planFingerprint(plan);
+  }
+  const deps = await lifecycleDeps(services, tenant, actor, log, plan.options);
+  let report: Awaited<ReturnType<typeof applyPlan>>;
+  try {
+    report = await applyPlan(plan, deps);
+  } catch (err) {
+    throw lifecycleError(err);
+  }
+  plans.delete(stored.id);
+  if (report.patchedVersion !== null) services.models.invalidate(tenant.id);
+  return report;
+}
+
+/** Whether applying the plan would delete an identity (and so needs `confirmDelete`). */
+export const planDeletes = (plan: Plan): boolean =>
+  plan.steps.some((s) => s.action === "DELETE_IDENTITY" && s.status === "pending");
+
+export function lifecycleRoutes(r: Router): void {
   r.route(
     {
       method: "post",
@@ -449,19 +533,8 @@ export function lifecycleRoutes(r: Router): void {
           origin: { source: `requests[${n}]` },
         }));
       }
-      const deps = await lifecycleDeps(services, tenant!, actor, log, null, {
-        maxDeprovisions: body.options?.maxDeprovisions,
-        disabledActions: body.options?.disabledActions,
-        force: body.options?.force,
-      });
-      let plan: Plan;
-      try {
-        plan = await planLifecycle(requests, deps);
-      } catch (err) {
-        throw lifecycleError(err);
-      }
-      const expiresAt = plans.put(tenant!.id, plan);
-      return { status: 201, body: { ...plan, expiresAt: new Date(expiresAt).toISOString() } };
+      const { plan, expiresAt } = await makePlan(services, tenant!, actor, log, requests, body.options ?? {});
+      return { status: 201, body: { ...plan, expiresAt } };
     },
   );
 
@@ -484,33 +557,10 @@ export function lifecycleRoutes(r: Router): void {
       responses: { 200: { description: "The result of every step.", schema: ApplyReportView } },
       errors: [404, 409, 503],
     },
-    async ({ tenant, params, body, actor, log, services }) => {
-      const stored = plans.get(tenant!.id, params.planId);
-      if (!stored) throw notFound("plan (plans are kept for a while by the process that made them: plan again)");
-      const deletes = stored.steps.some((s) => s.action === "DELETE_IDENTITY" && s.status === "pending");
-      if (deletes && body.confirmDelete !== true)
-        throw validationError([{ path: "body.confirmDelete", message: "must be true: the plan deletes identities" }]);
-      if (stored.problems.length > 0)
-        throw new ApiError(409, "conflict", "the plan has problems: fix the requests and plan again", {
-          problems: stored.problems,
-        });
-      // `force` lifts the deprovision limit, the only thing it changes: compare against the plan as if forced.
-      let plan = stored;
-      if (body.force === true && !stored.options.force) {
-        plan = { ...stored, blocked: null, options: { ...stored.options, force: true } };
-        plan.fingerprint = planFingerprint(plan);
-      }
-      const deps = await lifecycleDeps(services, tenant!, actor, log, plan.options);
-      let report: Awaited<ReturnType<typeof applyPlan>>;
-      try {
-        report = await applyPlan(plan, deps);
-      } catch (err) {
-        throw lifecycleError(err);
-      }
-      plans.delete(stored.id);
-      if (report.patchedVersion !== null) services.models.invalidate(tenant!.id);
-      return { status: 200, body: report };
-    },
+    async ({ tenant, params, body, actor, log, services }) => ({
+      status: 200,
+      body: await applyKeptPlan(services, tenant!, actor, log, params.planId, body),
+    }),
   );
 
   r.route(
