@@ -2,11 +2,12 @@
  * Every Forge function handler, by the export name manifest.yml gives (`index.<export>`, resolved from the root
  * `src/index.ts`, which re-exports this module).
  */
-import type { AsyncEvent } from "@forge/events";
-import { runCrawlJob, startCrawl } from "./crawl/crawl.js";
-import { type ForgeEvent, handleLifecycle, handleProductEvent } from "./events/forward.js";
 
-export { adminResolver } from "./admin/resolver.js";
+import { runCrawlJob, startCrawl } from "@accessmap/forge-app/crawl/crawl";
+import { type ForgeEvent, handleLifecycle, handleProductEvent } from "@accessmap/forge-app/events/forward";
+import type { AsyncEvent } from "@forge/events";
+
+export { adminResolver } from "@accessmap/forge-app/admin/resolver";
 
 interface FunctionContext {
   installContext?: string;

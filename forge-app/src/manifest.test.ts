@@ -2,8 +2,8 @@
  * The manifest gate: the `@forge/manifest` validators (FULL, PRODUCT_TRIGGER, FORGE_REMOTE_COMPUTE) on the real
  * manifest.yml, with zero errors and zero warnings, plus what they do not check (forge-offline.md §1.1): trigger event
  * names against the documented list, queue keys against `new Queue({ key })` in the code, handler exports.
- * `forge lint` (the client-side linters, incl. scope-per-API checks) and the bundle gate are not run here: `@forge/lint`
- * and `@forge/bundler` do not install offline (their dependency keytar needs libsecret to build).
+ * `forge lint`'s client-side linters (incl. scope-per-API checks) and the bundle gate live in test/forge/lint.test.ts
+ * and test/forge/bundle.test.ts.
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";

@@ -35,6 +35,13 @@ export class SimContext {
    * (410, the default), `not-found` (404), or `served` as the 2026-07-22 specification describes them.
    */
   adminV1Legacy: AdminV1LegacyMode = "gone";
+  /**
+   * Simulator-only stand-in for Forge's product proxy acting as a user (`asUser()`): when set, Jira and Confluence
+   * also accept `Authorization: SimForgeUser <token> <accountId>` and answer as that account, its privileges taken
+   * from the tenant (see `http/auth.ts`). Unset (the default, and always in the CLI server), the scheme is refused.
+   * Real Forge never sends such a header: the proxy holds the user's token; this only lets tests act as any user.
+   */
+  forgeUserProxyToken: string | null = null;
 
   constructor(tenant: SimTenant, faultSeed = tenant.seed) {
     this.state = new SimState(tenant);

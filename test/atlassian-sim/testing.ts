@@ -2,6 +2,7 @@
  * Test helpers: a fresh in-process simulator over a generated tenant, and request helpers that add each API's
  * credentials. Requests go through `app.request`, so no port is opened.
  */
+import { randomUUID } from "node:crypto";
 import { createSimApp, HOST_PREFIXES } from "./app.js";
 import { SimContext } from "./context.js";
 import { generateTenant } from "./tenant/generate.js";
@@ -19,6 +20,11 @@ export interface TestSim {
   scim(path: string, init?: RequestInit): Promise<Response>;
   /** Jira (`/rest/api/3/...`) and Confluence (`/wiki/...`) as the integration user, or the limited user. */
   site(path: string, init?: RequestInit & { limited?: boolean }): Promise<Response>;
+  /**
+   * Jira and Confluence as any account, the way Forge's product proxy calls for `asUser()`: through the
+   * simulator-only `SimForgeUser` scheme (`SimContext.forgeUserProxyToken`, switched on for every test simulator).
+   */
+  siteAs(accountId: string, path: string, init?: RequestInit): Promise<Response>;
   /** Bitbucket 2.0/1.0 with a fresh token of the admin consumer, or the member consumer. */
   bitbucket(path: string, init?: RequestInit & { member?: boolean }): Promise<Response>;
 }
@@ -26,6 +32,7 @@ export interface TestSim {
 /** Builds a simulator over a freshly generated tenant (a new one per call, so tests can mutate it). */
 export function makeTestSim(size: SizePreset = "S", seed = 1): TestSim {
   const sim = new SimContext(generateTenant(size, seed));
+  sim.forgeUserProxyToken = randomUUID();
   const app = createSimApp(sim);
   const creds = () => sim.state.tenant.credentials;
   const withAuth = (init: RequestInit | undefined, authorization: string): RequestInit => {
@@ -63,6 +70,8 @@ export function makeTestSim(size: SizePreset = "S", seed = 1): TestSim {
       const basic = Buffer.from(`${user.email}:${user.token}`).toString("base64");
       return fetch(`${HOST_PREFIXES.site}${path}`, withAuth(init, `Basic ${basic}`));
     },
+    siteAs: (accountId, path, init) =>
+      fetch(`${HOST_PREFIXES.site}${path}`, withAuth(init, `SimForgeUser ${sim.forgeUserProxyToken} ${accountId}`)),
     bitbucket: async (path, init) =>
       fetch(
         `${HOST_PREFIXES.bitbucketApi}${path}`,

@@ -5,6 +5,8 @@
  * discovery. Also: a lost batch answer is resent with the same seq and stored once; a retried job after commit is a
  * no-op; product events are forwarded; a 401/403 at install time asks Forge to retry.
  */
+
+import { buildModel } from "@accessmap/backend/model/build-model";
 import { type FitIssuer, startFitIssuer } from "@accessmap/backend/service/fit-testing";
 import { runCrawlJob, startCrawl } from "@accessmap/forge-app/crawl/crawl";
 import { forwardEvent, handleLifecycle } from "@accessmap/forge-app/events/forward";
@@ -23,7 +25,7 @@ afterEach(async () => {
   for (const s of open.splice(0)) await s.close();
 });
 
-async function setup(opts: { installationId?: string } = {}): Promise<ForgeHarness> {
+async function setup(opts: { installationId?: string; size?: "S" | "M" } = {}): Promise<ForgeHarness> {
   // One shim at a time: the globals are process-wide.
   for (const s of open.splice(0)) await s.close();
   const s = await forgeHarness(issuer, opts);
@@ -54,8 +56,8 @@ function asSets(section: Record<string, unknown> | undefined) {
 }
 
 describe("Forge crawl through the real @forge/api and the real backend", () => {
-  it("commits the same Jira and Confluence sections as standalone discovery (S tenant, compared as sets)", async () => {
-    const s = await setup();
+  it("commits the same sections and model as standalone discovery (M tenant, compared as sets)", async () => {
+    const s = await setup({ size: "M" });
     const standalone = await s.h.currentSnapshot();
     expect(standalone.jira?.users.length).toBeGreaterThan(0);
 
@@ -71,6 +73,13 @@ describe("Forge crawl through the real @forge/api and the real backend", () => {
     expect(asSets(forge.jira as Record<string, unknown>)).toEqual(asSets(standalone.jira as Record<string, unknown>));
     expect(asSets(forge.confluence as Record<string, unknown>)).toEqual(
       asSets(standalone.confluence as Record<string, unknown>),
+    );
+    // The same model: every effective access entry (with its paths) and every account, as sets.
+    const [a, b] = [buildModel(standalone), buildModel(forge)];
+    expect(a.access.length).toBeGreaterThan(1_000);
+    expect(new Set(b.access.map((e) => JSON.stringify(e)))).toEqual(new Set(a.access.map((e) => JSON.stringify(e))));
+    expect(new Set(b.accounts.map((e) => JSON.stringify(e)))).toEqual(
+      new Set(a.accounts.map((e) => JSON.stringify(e))),
     );
     // Every product call went through requestJira/requestConfluence, every backend call through invokeRemote.
     expect(s.shim.calls.filter((c) => c.type === "fpp" && c.remote === "jira").length).toBeGreaterThan(5);

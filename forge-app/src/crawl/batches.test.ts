@@ -1,5 +1,5 @@
+import { toBatches } from "@accessmap/forge-app/crawl/batches";
 import { describe, expect, it } from "vitest";
-import { toBatches } from "./batches.js";
 
 describe("toBatches", () => {
   const section = {

@@ -6,12 +6,21 @@
  * batch once; a run found already complete counts as done.
  *
  * Limits: a consumer has at most 900 s (`timeoutSeconds` in manifest.yml) and 100 KB per event (the job body holds
- * only run ids); batches stay far below Forge's 5 MB payload limit. A section too big to read in one invocation needs
- * readers that resume from a cursor — not there yet.
+ * only run ids); batches stay far below Forge's 5 MB payload limit. Reading stops 60 s before the invocation's end;
+ * a chunk cut short that way has sent nothing yet (batches go out only after the whole section is read), so the job
+ * puts itself back on the queue for the same run (at most {@link MAX_RESUMES} times) and the next invocation reads
+ * the section again. A section too big to read in one invocation needs readers that resume from a cursor — not
+ * there yet.
  */
+
+import { type BatchLimits, DEFAULT_BATCH_LIMITS, toBatches } from "@accessmap/forge-app/crawl/batches";
+import { crawlQueue } from "@accessmap/forge-app/crawl/queue";
+import { postBackend, RemoteError } from "@accessmap/forge-app/remote/backend";
+import { forgeTransport } from "@accessmap/forge-app/transport/forge-transport";
 import { readConfluence } from "@accessmap/shared/readers/confluence/read-confluence";
 import { readJira } from "@accessmap/shared/readers/jira/read-jira";
 import type { ReaderResult } from "@accessmap/shared/readers/reader";
+import { AbortedError } from "@accessmap/shared/transport/errors";
 import type { Transport } from "@accessmap/shared/transport/transport";
 import {
   CompleteCrawlResponse,
@@ -22,18 +31,19 @@ import {
 } from "@accessmap/shared/wire/forge";
 import type { AsyncEvent } from "@forge/events";
 import { z } from "zod";
-import { postBackend, RemoteError } from "../remote/backend.js";
-import { forgeTransport } from "../transport/forge-transport.js";
-import { type BatchLimits, DEFAULT_BATCH_LIMITS, toBatches } from "./batches.js";
-import { crawlQueue } from "./queue.js";
 
 export const CRAWL_SECTIONS: readonly CrawlSectionName[] = ["jira", "confluence"];
 
 const CrawlJob = z.object({
   runs: z.array(z.object({ section: z.enum(["jira", "confluence"]), runId: z.string() })).min(1),
   index: z.number().int().min(0),
+  /** Times the current chunk was put back because its invocation ran out of time while reading. */
+  resumes: z.number().int().min(0).optional(),
 });
 export type CrawlJob = z.infer<typeof CrawlJob>;
+
+/** A chunk cut short by the time limit this many times fails instead (the section is too big for one invocation). */
+export const MAX_RESUMES = 3;
 
 export interface CrawlDeps {
   transport?: (section: CrawlSectionName) => Transport;
@@ -63,7 +73,8 @@ function alreadyComplete(err: unknown): boolean {
 export interface ChunkOutcome {
   section: CrawlSectionName;
   runId: string;
-  state: "committed" | "held" | "already-complete";
+  /** `requeued`: the invocation ran out of time while reading; the same run goes back on the queue. */
+  state: "committed" | "held" | "already-complete" | "requeued";
   batches: number;
   counts: Record<string, number>;
   reasons: string[];
@@ -108,10 +119,25 @@ export async function runCrawlJob(event: Pick<AsyncEvent, "body">, deps: CrawlDe
   const job = CrawlJob.parse(event.body);
   const run = job.runs[job.index];
   if (!run) throw new Error(`crawl job index ${job.index} is out of range`);
-  const outcome = await crawlChunk(run, deps);
+  let outcome: ChunkOutcome;
+  try {
+    outcome = await crawlChunk(run, deps);
+  } catch (err) {
+    // The reading deadline passed: nothing of this run was sent, so reading it again later loses and repeats nothing.
+    const resumes = job.resumes ?? 0;
+    if (err instanceof AbortedError && resumes < MAX_RESUMES) {
+      await crawlQueue.push({ body: { ...job, resumes: resumes + 1 }, concurrency: { key: "crawl", limit: 1 } });
+      console.warn("crawl chunk out of time, requeued", JSON.stringify({ ...run, resumes: resumes + 1 }));
+      return { ...run, state: "requeued", batches: 0, counts: {}, reasons: [] };
+    }
+    throw err;
+  }
   console.info("crawl chunk", JSON.stringify({ ...outcome, reasons: outcome.reasons.length }));
   if (job.index + 1 < job.runs.length) {
-    await crawlQueue.push({ body: { ...job, index: job.index + 1 }, concurrency: { key: "crawl", limit: 1 } });
+    await crawlQueue.push({
+      body: { runs: job.runs, index: job.index + 1 },
+      concurrency: { key: "crawl", limit: 1 },
+    });
   }
   return outcome;
 }

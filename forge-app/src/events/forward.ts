@@ -1,18 +1,22 @@
 /**
  * Product and lifecycle events. Product events (users, projects, groups, spaces) are forwarded to the backend's
  * `/forge/v1/events`, which acknowledges at once and re-reads the section. The install/upgrade events first check
- * that the app user can read the product, then start a crawl so the model fills without waiting for the schedule.
+ * that the app user can read the product, then register the installation with the backend (product, site, cloud
+ * id; the token carries the installation id), then start a crawl so the model fills without waiting for the
+ * schedule.
  *
  * At install time the app user's permissions propagate eventually (docs: events-reference/life-cycle), and the
  * backend may not know the installation yet: a 401 or 403 then asks Forge to retry (`InvocationError`,
  * `FUNCTION_RETRY_REQUEST`; Forge retries up to 4 times). `@forge/events`' `InvocationError` constructor returns a
  * plain `{_retry, retryOptions}` object, which the platform reads from the function's return value.
  */
+
+import { startCrawl } from "@accessmap/forge-app/crawl/crawl";
+import { postBackend, RemoteError } from "@accessmap/forge-app/remote/backend";
+import { FORGE_ADMIN_PATHS, InstallationRegistered, RegisterInstallation } from "@accessmap/shared/wire/admin";
 import { FORGE_PATHS, ForgeEventsBody, ForgeEventsResponse } from "@accessmap/shared/wire/forge";
 import { asApp, route } from "@forge/api";
 import { InvocationError, InvocationErrorCode } from "@forge/events";
-import { startCrawl } from "../crawl/crawl.js";
-import { postBackend, RemoteError } from "../remote/backend.js";
 
 /** Seconds before Forge retries an event that met install-time permission lag. */
 export const PERMISSION_RETRY_AFTER_S = 60;
@@ -70,15 +74,54 @@ async function probeStatus(product: "jira" | "confluence"): Promise<number> {
   return res.status;
 }
 
-/** `avi:forge:installed:app` / `avi:forge:upgraded:app`: check access, tell the backend, start a crawl. */
+/** The cloud id: the event's `context.cloudId`, else the last segment of the `ari:cloud:<product>::site/<id>` ARI. */
+function cloudIdOf(event: ForgeEvent, installContext: unknown): string | null {
+  const fromEvent = (event.context as { cloudId?: unknown } | undefined)?.cloudId;
+  if (typeof fromEvent === "string" && fromEvent !== "") return fromEvent;
+  if (typeof installContext !== "string") return null;
+  const m = /::site\/([^/]+)$/.exec(installContext);
+  return m?.[1] ?? null;
+}
+
+/** The site URL, when the event or the function context states one (the backend also has the token's `apiBaseUrl`). */
+function siteUrlOf(event: ForgeEvent, context: { siteUrl?: unknown }): string | null {
+  for (const v of [(event.context as { siteUrl?: unknown } | undefined)?.siteUrl, event.siteUrl, context.siteUrl]) {
+    if (typeof v === "string" && RegisterInstallation.shape.siteUrl.safeParse(v).success) return v;
+  }
+  return null;
+}
+
+/** Tells the backend about the installation; a 401/403 (not known yet, or propagation lag) becomes a retry. */
+async function registerInstallation(
+  event: ForgeEvent,
+  context: { installContext?: unknown; siteUrl?: unknown },
+  product: "jira" | "confluence",
+): Promise<RetryRequest | null> {
+  const body = RegisterInstallation.parse({
+    product,
+    siteUrl: siteUrlOf(event, context),
+    cloudId: cloudIdOf(event, context.installContext),
+  });
+  try {
+    await postBackend(FORGE_ADMIN_PATHS.installations, body, InstallationRegistered, { retries: 2 });
+    return null;
+  } catch (err) {
+    if (err instanceof RemoteError && isAuthStatus(err.status)) return retry(`backend ${err.status}`);
+    throw err;
+  }
+}
+
+/** `avi:forge:installed:app` / `avi:forge:upgraded:app`: check access, register, tell the backend, start a crawl. */
 export async function handleLifecycle(
   event: ForgeEvent,
-  context: { installContext?: unknown } = {},
+  context: { installContext?: unknown; siteUrl?: unknown } = {},
 ): Promise<RetryRequest | { crawl: string[] }> {
   const product = productOf(context.installContext);
   if (product) {
     const status = await probeStatus(product);
     if (isAuthStatus(status)) return retry(`${product} answered ${status}`);
+    const registered = await registerInstallation(event, context, product);
+    if (registered) return registered;
   }
   const forwarded = await forwardEvent(event);
   if ("_retry" in forwarded) return forwarded;

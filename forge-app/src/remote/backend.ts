@@ -9,6 +9,7 @@ import type { ZodType } from "zod";
 /** The `remotes` key in manifest.yml. */
 export const BACKEND_REMOTE = "accessmap-backend";
 
+/** A non-2xx answer from the backend, with its parsed error body (`{error:{code, message, details?}}`). */
 export class RemoteError extends Error {
   constructor(
     readonly path: string,
@@ -24,9 +25,21 @@ export class RemoteError extends Error {
     this.name = "RemoteError";
   }
 
+  /** The backend's error code (`no_model`, `stale_plan`, …), if it sent one. */
   get code(): string | null {
     const e = (this.body as { error?: { code?: unknown } } | null)?.error;
     return typeof e?.code === "string" ? e.code : null;
+  }
+
+  /** The backend's error message, meant to be shown (never a stack trace), if it sent one. */
+  get detailMessage(): string | null {
+    const e = (this.body as { error?: { message?: unknown } } | null)?.error;
+    return typeof e?.message === "string" && e.message !== "" ? e.message : null;
+  }
+
+  /** The backend's error details (`{issues: [...]}` for validation failures). */
+  get details(): unknown {
+    return (this.body as { error?: { details?: unknown } } | null)?.error?.details;
   }
 }
 
@@ -36,10 +49,13 @@ export interface PostOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
+export type BackendMethod = "GET" | "PUT" | "POST";
+
 const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-/** POSTs JSON to the backend and validates the answer. */
-export async function postBackend<T>(
+/** Calls the backend with a JSON body (none for GET) and validates the 2xx answer with `schema`. */
+export async function callBackend<T>(
+  method: BackendMethod,
   path: string,
   body: unknown,
   schema: ZodType<T>,
@@ -50,9 +66,12 @@ export async function postBackend<T>(
   for (let attempt = 0; ; attempt++) {
     const res = await invokeRemote(BACKEND_REMOTE, {
       path,
-      method: "POST",
-      headers: { "content-type": "application/json", accept: "application/json" },
-      body: JSON.stringify(body),
+      method,
+      headers:
+        method === "GET"
+          ? { accept: "application/json" }
+          : { "content-type": "application/json", accept: "application/json" },
+      ...(method === "GET" ? {} : { body: JSON.stringify(body ?? {}) }),
     });
     const text = await res.text();
     let parsed: unknown = null;
@@ -71,4 +90,9 @@ export async function postBackend<T>(
     }
     throw err;
   }
+}
+
+/** POSTs JSON to the backend and validates the answer. */
+export function postBackend<T>(path: string, body: unknown, schema: ZodType<T>, opts: PostOptions = {}): Promise<T> {
+  return callBackend("POST", path, body, schema, opts);
 }

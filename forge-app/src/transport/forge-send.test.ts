@@ -1,5 +1,5 @@
+import { FORGE_PRODUCT_BASE, routeFor } from "@accessmap/forge-app/transport/forge-send";
 import { describe, expect, it } from "vitest";
-import { FORGE_PRODUCT_BASE, routeFor } from "./forge-send.js";
 
 const jira = FORGE_PRODUCT_BASE.jira;
 

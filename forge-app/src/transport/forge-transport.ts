@@ -2,10 +2,11 @@
  * The shared Transport for Jira or Confluence under Forge: the same pacing, retry and validation rules as the
  * backend, with `forgeSend` as the last hop. Read-only by construction (discovery only reads).
  */
+
+import { FORGE_PRODUCT_BASE, type ForgeProduct, forgeSend } from "@accessmap/forge-app/transport/forge-send";
 import { CircuitBreaker } from "@accessmap/shared/transport/circuit-breaker";
 import { Governor } from "@accessmap/shared/transport/governor";
 import { Transport, type TransportConfig } from "@accessmap/shared/transport/transport";
-import { FORGE_PRODUCT_BASE, type ForgeProduct, forgeSend } from "./forge-send.js";
 
 export interface ForgeTransportOptions extends Partial<TransportConfig> {
   /** Requests in flight per product; Forge counts product calls separately from egress, but the site still paces. */

@@ -1,7 +1,3 @@
-import { describe, expect, it } from "vitest";
-import { z } from "zod";
-import { PaginationError } from "../transport/errors.js";
-import { reply, scriptedSend, testTransport } from "../transport/test-kit.js";
 import {
   adminCursorPages,
   bitbucketPages,
@@ -12,8 +8,12 @@ import {
   jiraPageBeanPages,
   linkNext,
   scimPages,
-} from "./drivers.js";
-import { newStats } from "./guards.js";
+} from "@accessmap/shared/pagination/drivers";
+import { newStats } from "@accessmap/shared/pagination/guards";
+import { PaginationError } from "@accessmap/shared/transport/errors";
+import { reply, scriptedSend, testTransport } from "@accessmap/shared/transport/test-kit";
+import { describe, expect, it } from "vitest";
+import { z } from "zod";
 
 const item = z.object({ id: z.string() });
 const ids = (n: number, from = 0) => Array.from({ length: n }, (_, i) => ({ id: String(from + i) }));

@@ -9,10 +9,7 @@
  * - Confluence v2: `_links.next` or the `Link` header, relative to the site; absent means last page;
  * - Bitbucket: the absolute `next` URL.
  */
-import type { ZodType } from "zod";
-import { PaginationError } from "../transport/errors.js";
-import type { HeaderSource } from "../transport/rate-limit-headers.js";
-import type { QueryValue, Transport } from "../transport/transport.js";
+
 import {
   assertCursorChanged,
   assertPageBudget,
@@ -20,7 +17,11 @@ import {
   Deduper,
   newStats,
   type PageStats,
-} from "./guards.js";
+} from "@accessmap/shared/pagination/guards";
+import { PaginationError } from "@accessmap/shared/transport/errors";
+import type { HeaderSource } from "@accessmap/shared/transport/rate-limit-headers";
+import type { QueryValue, Transport } from "@accessmap/shared/transport/transport";
+import type { ZodType } from "zod";
 
 export interface WalkOptions<P, T> {
   transport: Transport;

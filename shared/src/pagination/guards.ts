@@ -2,7 +2,7 @@
  * Guards every pagination driver shares: a cursor must change and an offset must advance, duplicates across pages
  * are dropped and counted, and no loop can run past `maxPages`.
  */
-import { PaginationError } from "../transport/errors.js";
+import { PaginationError } from "@accessmap/shared/transport/errors";
 
 export interface PageStats {
   pages: number;

@@ -1,5 +1,5 @@
+import { mapLimit } from "@accessmap/shared/readers/reader";
 import { describe, expect, it } from "vitest";
-import { mapLimit } from "./reader.js";
 
 describe("mapLimit", () => {
   it("keeps at most `limit` in flight and returns results in input order", async () => {

@@ -6,8 +6,8 @@
  * A part the credential may not read (a 403 on one listing, a 404 on one project) marks the product `partial` with
  * a reason and keeps what was read; anything else fails the product. Nothing is invented to fill a gap.
  */
-import { ForbiddenError, MissingIdentityError, NotFoundError } from "../transport/errors.js";
-import type { Transport } from "../transport/transport.js";
+import { ForbiddenError, MissingIdentityError, NotFoundError } from "@accessmap/shared/transport/errors";
+import type { Transport } from "@accessmap/shared/transport/transport";
 
 /** Progress of one product's read, for the CLI and the admin page. */
 export interface ProgressEvent {

@@ -2,7 +2,7 @@
  * A circuit breaker per product: after `threshold` consecutive failed attempts (5xx, network), requests fail fast
  * for `cooldownMs`; then one probe is let through (half-open), and its success closes the circuit again.
  */
-import { CircuitOpenError } from "./errors.js";
+import { CircuitOpenError } from "@accessmap/shared/transport/errors";
 
 export class CircuitBreaker {
   private failures = 0;

@@ -4,9 +4,9 @@
  * the remaining budget over the rest of the window before any 429 arrives. One governor instance is shared by every
  * request of a tenant so that concurrent readers cannot out-run it.
  */
-import { BulkheadFullError } from "./errors.js";
-import type { RateLimitSignals } from "./rate-limit-headers.js";
-import { isQuotaReason } from "./rate-limit-headers.js";
+import { BulkheadFullError } from "@accessmap/shared/transport/errors";
+import type { RateLimitSignals } from "@accessmap/shared/transport/rate-limit-headers";
+import { isQuotaReason } from "@accessmap/shared/transport/rate-limit-headers";
 
 /** Share of a per-second burst limit the governor uses, leaving a margin for windows that do not align with ours. */
 const PER_SECOND_SHARE = 0.9;

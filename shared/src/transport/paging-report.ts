@@ -3,7 +3,7 @@
  * totals changed under them. Kept on the transport so every driver reports without callers wiring it, and read
  * by the discovery run into the source's status.
  */
-import type { PageStats } from "../pagination/guards.js";
+import type { PageStats } from "@accessmap/shared/pagination/guards";
 
 export interface PagingIssue {
   endpoint: string;

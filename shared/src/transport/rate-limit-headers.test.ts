@@ -1,12 +1,12 @@
-import { describe, expect, it } from "vitest";
 import {
   isQuotaReason,
   MAX_SERVER_WAIT_MS,
   parseReset,
   parseRetryAfter,
   readRateLimitSignals,
-} from "./rate-limit-headers.js";
-import { headers } from "./test-kit.js";
+} from "@accessmap/shared/transport/rate-limit-headers";
+import { headers } from "@accessmap/shared/transport/test-kit";
+import { describe, expect, it } from "vitest";
 
 const now = Date.parse("2026-11-29T10:00:00Z");
 

@@ -2,11 +2,18 @@
  * Test kit for the transport: a virtual clock whose sleeps complete at once (advancing time), and a scripted `send`
  * that answers from a queue and records every request. Used by the transport, pagination and reader tests.
  */
+
+import { CircuitBreaker } from "@accessmap/shared/transport/circuit-breaker";
+import { Governor } from "@accessmap/shared/transport/governor";
+import type { HeaderSource } from "@accessmap/shared/transport/rate-limit-headers";
+import {
+  type RawRequest,
+  type RawResponse,
+  type Send,
+  Transport,
+  type TransportConfig,
+} from "@accessmap/shared/transport/transport";
 import { z } from "zod";
-import { CircuitBreaker } from "./circuit-breaker.js";
-import { Governor } from "./governor.js";
-import type { HeaderSource } from "./rate-limit-headers.js";
-import { type RawRequest, type RawResponse, type Send, Transport, type TransportConfig } from "./transport.js";
 
 export class VirtualClock {
   now = 1_700_000_000_000;

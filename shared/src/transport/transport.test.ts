@@ -1,5 +1,3 @@
-import { describe, expect, it } from "vitest";
-import { z } from "zod";
 import {
   AbortedError,
   AuthError,
@@ -15,9 +13,11 @@ import {
   ServerError,
   TimeoutError,
   WriteRefusedError,
-} from "./errors.js";
-import { Governor } from "./governor.js";
-import { reply, scriptedSend, testTransport, VirtualClock } from "./test-kit.js";
+} from "@accessmap/shared/transport/errors";
+import { Governor } from "@accessmap/shared/transport/governor";
+import { reply, scriptedSend, testTransport, VirtualClock } from "@accessmap/shared/transport/test-kit";
+import { describe, expect, it } from "vitest";
+import { z } from "zod";
 
 const get = { path: "/rest/api/3/project/search", endpoint: "GET /rest/api/3/project/search" };
 const reset = () =>

@@ -12,8 +12,8 @@
  * - credentials go only to the configured origin, whatever a `next` link says;
  * - responses are validated with zod: a mismatch throws in tests and warns (paths only) in production.
  */
-import type { ZodType } from "zod";
-import type { CircuitBreaker } from "./circuit-breaker.js";
+
+import type { CircuitBreaker } from "@accessmap/shared/transport/circuit-breaker";
 import {
   AbortedError,
   type AccessmapError,
@@ -30,11 +30,12 @@ import {
   ServerError,
   TimeoutError,
   WriteRefusedError,
-} from "./errors.js";
-import type { Governor } from "./governor.js";
-import { PagingReport } from "./paging-report.js";
-import { type HeaderSource, readRateLimitSignals } from "./rate-limit-headers.js";
-import { redactUrl } from "./redact.js";
+} from "@accessmap/shared/transport/errors";
+import type { Governor } from "@accessmap/shared/transport/governor";
+import { PagingReport } from "@accessmap/shared/transport/paging-report";
+import { type HeaderSource, readRateLimitSignals } from "@accessmap/shared/transport/rate-limit-headers";
+import { redactUrl } from "@accessmap/shared/transport/redact";
+import type { ZodType } from "zod";
 
 export interface RawRequest {
   method: string;

@@ -482,6 +482,60 @@ describe("Confluence v1 users", () => {
     expect(byName.results.map((r: Json) => r.user.accountId)).toContain(someone.accountId);
     expect((await t.site("/wiki/rest/api/search/user?cql=title%3Dfoo")).status).toBe(400);
   });
+
+  it("answers user/current with the caller's global operations: admins administer the application", async () => {
+    const t = makeTestSim("S", 3);
+    const state = t.sim.state;
+    const conf = state.tenant.confluence;
+    const ops = (body: Json) => (body.operations as Json[]).map((o) => `${o.operation}:${o.targetType}`);
+    const admin = (id: string) =>
+      state.groupIdsOf(id).some((g) => [...conf.adminGroups, ...conf.siteAdminGroups].includes(g));
+
+    // The integration user is a site admin.
+    const self = await json(await t.site("/wiki/rest/api/user/current?expand=operations"));
+    expect(self.accountId).toBe(state.tenant.credentials.productUser.accountId);
+    expect(ops(self)).toContain("administer:application");
+    // Without the expansion, operations stay expandable.
+    const plain = await json(await t.site("/wiki/rest/api/user/current"));
+    expect(plain.operations).toBeUndefined();
+    expect(plain._expandable).toHaveProperty("operations");
+
+    // Acting as users through the Forge-proxy stand-in: a member of confluence-admins, a plain licensed user.
+    const active = state.tenant.accounts.filter((a) => a.status === "active" && !a.suspended);
+    const confAdmin = active.find((a) => state.groupIdsOf(a.accountId).some((g) => conf.adminGroups.includes(g)))!;
+    const plainUser = active.find(
+      (a) => !admin(a.accountId) && state.hasProduct(a, "confluence") && !a.externalCollaborator,
+    )!;
+    const asAdmin = await json(await t.siteAs(confAdmin.accountId, "/wiki/rest/api/user/current?expand=operations"));
+    expect(asAdmin.accountId).toBe(confAdmin.accountId);
+    expect(ops(asAdmin)).toContain("administer:application");
+    const asUser = await json(await t.siteAs(plainUser.accountId, "/wiki/rest/api/user/current?expand=operations"));
+    expect(ops(asUser)).toEqual(["use:application", "create_space:application"]);
+
+    // Someone without Confluence may not use it.
+    const outsider = active.find((a) => !admin(a.accountId) && !state.hasProduct(a, "confluence"))!;
+    expect((await t.siteAs(outsider.accountId, "/wiki/rest/api/user/current")).status).toBe(403);
+  });
+
+  it("accepts the Forge-proxy stand-in only with the simulator's token, and never for suspended accounts", async () => {
+    const t = makeTestSim("S", 3);
+    const someone = t.sim.state.tenant.accounts.find((a) => a.status === "active" && !a.suspended)!;
+    const wrong = await t.site("/wiki/rest/api/user/current", {
+      headers: { authorization: `SimForgeUser not-the-token ${someone.accountId}` },
+    });
+    expect(wrong.status).toBe(401);
+    const token = t.sim.forgeUserProxyToken;
+    t.sim.forgeUserProxyToken = null;
+    const off = await t.fetch("/site/wiki/rest/api/user/current", {
+      headers: { authorization: `SimForgeUser ${token} ${someone.accountId}` },
+    });
+    expect(off.status).toBe(401);
+    t.sim.forgeUserProxyToken = token;
+    const suspended = t.sim.state.tenant.accounts.find((a) => a.suspended);
+    expect(suspended).toBeDefined();
+    expect((await t.siteAs(suspended!.accountId, "/rest/api/3/myself")).status).toBe(401);
+    expect((await t.siteAs(someone.accountId, "/wiki/rest/api/user/current")).status).not.toBe(401);
+  });
 });
 
 describe("Confluence v1 spaces and space permissions", () => {

@@ -503,6 +503,34 @@ describe("Jira REST v3: roles and permission schemes", () => {
     expect((await json(bad)).errors).toEqual({ NOT_A_PERMISSION: "Unrecognized permission" });
   });
 
+  it("answers mypermissions for a user acting through the Forge-proxy stand-in, from the tenant's admin groups", async () => {
+    const state = t.sim.state;
+    const jira = state.tenant.jira;
+    const active = state.tenant.accounts.filter((a) => a.status === "active" && !a.suspended);
+    const inGroups = (id: string, groups: string[]) => state.groupIdsOf(id).some((g) => groups.includes(g));
+    const jiraAdmin = active.find(
+      (a) => state.hasProduct(a, "jira-software") && inGroups(a.accountId, jira.adminGroups),
+    )!;
+    const siteAdmin = active.find((a) => inGroups(a.accountId, jira.siteAdminGroups))!;
+    const plain = active.find(
+      (a) =>
+        state.hasProduct(a, "jira-software") &&
+        !inGroups(a.accountId, [
+          ...jira.adminGroups,
+          ...jira.siteAdminGroups,
+          ...state.tenant.confluence.siteAdminGroups,
+        ]),
+    )!;
+    const administer = async (id: string) => {
+      const res = await t.siteAs(id, `${API}/mypermissions?permissions=ADMINISTER`);
+      expect(res.status).toBe(200);
+      return (await json(res)).permissions.ADMINISTER.havePermission as boolean;
+    };
+    expect(await administer(jiraAdmin.accountId)).toBe(true);
+    expect(await administer(siteAdmin.accountId)).toBe(true);
+    expect(await administer(plain.accountId)).toBe(false);
+  });
+
   it("permissions/check agrees with the ground truth for an account, and is Jira-admin only for others", async () => {
     const state = t.sim.state;
     const gt = computeGroundTruth(state.tenant);

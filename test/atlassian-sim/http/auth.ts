@@ -2,10 +2,16 @@
  * Authentication per API, as the real ones do it: Admin and user management take the org API key as a Bearer token,
  * SCIM a directory key, Jira and Confluence Basic `email:api_token`, Bitbucket a Bearer access token from the OAuth
  * token endpoint. Failures return each API's own 401 body. Privileges are attached to the context for the handlers.
+ *
+ * One simulator-only scheme stands in for Forge's product proxy acting as a user (`asUser()`), for tests of the
+ * Forge app: `Authorization: SimForgeUser <token> <accountId>`, accepted by Jira and Confluence only while
+ * `SimContext.forgeUserProxyToken` is set and matches. The caller is then that account, with the privileges the
+ * tenant gives it (`forgeUserCaller`). The Basic path is unchanged.
  */
 import { timingSafeEqual } from "node:crypto";
 import type { Context, MiddlewareHandler } from "hono";
-import type { ApiName, SimEnv } from "./env.js";
+import type { SimContext } from "../context.js";
+import type { ApiName, ProductCaller, SimEnv } from "./env.js";
 import {
   adminProxyError,
   bitbucketError,
@@ -39,6 +45,27 @@ export function basicCredentials(c: Context): { user: string; password: string }
   return { user: decoded.slice(0, i), password: decoded.slice(i + 1) };
 }
 
+/**
+ * The caller behind a `SimForgeUser` credential, or null when the request does not use the scheme (or the stand-in
+ * is off, or the token is wrong). Privileges come from the tenant: site admins are the members of the Jira or
+ * Confluence site-admin groups; Browse users and groups follows the default configuration (every user with Jira or
+ * Confluence, except the limited product user). Suspended and inactive accounts cannot sign in.
+ */
+export function forgeUserCaller(c: Context, sim: SimContext): ProductCaller | null {
+  const expected = sim.forgeUserProxyToken;
+  const m = /^SimForgeUser\s+(\S+)\s+(\S+)$/.exec(c.req.header("authorization") ?? "");
+  if (!expected || !m?.[1] || !m[2] || !safeEqual(m[1], expected)) return null;
+  const state = sim.state;
+  const account = state.accountsById.get(m[2]);
+  if (account?.status !== "active" || account.suspended) return null;
+  const groups = new Set(state.groupIdsOf(account.accountId));
+  const siteAdminGroups = [...state.tenant.jira.siteAdminGroups, ...state.tenant.confluence.siteAdminGroups];
+  const siteAdmin = siteAdminGroups.some((g) => groups.has(g));
+  const limited = state.tenant.credentials.limitedProductUser.accountId === account.accountId;
+  const hasSiteProduct = state.hasProduct(account, "jira-software") || state.hasProduct(account, "confluence");
+  return { accountId: account.accountId, browseUsers: !limited && (hasSiteProduct || siteAdmin), siteAdmin };
+}
+
 /** The authentication middleware for one API. */
 export function authFor(api: ApiName): MiddlewareHandler<SimEnv> {
   return async (c, next) => {
@@ -62,6 +89,11 @@ export function authFor(api: ApiName): MiddlewareHandler<SimEnv> {
       }
       case "jira":
       case "confluence": {
+        const forgeUser = forgeUserCaller(c, sim);
+        if (forgeUser) {
+          c.set("productCaller", forgeUser);
+          break;
+        }
         const basic = basicCredentials(c);
         const users = [
           { ...creds.productUser, browseUsers: true, siteAdmin: true },

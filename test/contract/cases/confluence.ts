@@ -27,6 +27,23 @@ const membershipTarget = (t: TestSim) => {
   const account = state.tenant.accounts.find((a) => a.status === "active" && !group.members.includes(a.accountId))!;
   return { group, account };
 };
+/**
+ * An active account by its Confluence standing: `true` a Confluence admin, `false` a licensed non-admin, `null`
+ * one without Confluence (and no admin group).
+ */
+const confluenceUser = (t: TestSim, admin: boolean | null): string => {
+  const state = t.sim.state;
+  const conf = state.tenant.confluence;
+  const adminGroups = [...conf.adminGroups, ...conf.siteAdminGroups, ...state.tenant.jira.siteAdminGroups];
+  const a = state.tenant.accounts.find((x) => {
+    if (x.status !== "active" || x.suspended) return false;
+    const isAdmin = state.groupIdsOf(x.accountId).some((g) => adminGroups.includes(g));
+    if (admin === null) return !isAdmin && !state.hasProduct(x, "confluence");
+    return isAdmin === admin && state.hasProduct(x, "confluence");
+  });
+  if (!a) throw new Error("the tenant has no such account");
+  return a.accountId;
+};
 const post = (body: unknown): RequestInit => ({ method: "POST", body: JSON.stringify(body) });
 
 /** Adds a read permission for a group that has none in the space, through the state; returns its id. */
@@ -204,6 +221,15 @@ export const cases: ContractCase[] = [
     t.site(`/wiki/rest/api/user?accountId=${t.sim.state.tenant.accounts[1]!.accountId}`, { limited: true }),
   ),
   v1("unknown user", "GET", "/wiki/rest/api/user", 404, (t) => t.site("/wiki/rest/api/user?accountId=nobody")),
+  v1("current user with operations (site admin)", "GET", "/wiki/rest/api/user/current", 200, (t) =>
+    t.site("/wiki/rest/api/user/current?expand=operations"),
+  ),
+  v1("current user acting through the Forge proxy (not an admin)", "GET", "/wiki/rest/api/user/current", 200, (t) =>
+    t.siteAs(confluenceUser(t, false), "/wiki/rest/api/user/current?expand=operations"),
+  ),
+  v1("current user without Confluence", "GET", "/wiki/rest/api/user/current", 403, (t) =>
+    t.siteAs(confluenceUser(t, null), "/wiki/rest/api/user/current"),
+  ),
   v1("group memberships", "GET", "/wiki/rest/api/user/memberof", 200, (t) =>
     t.site(`/wiki/rest/api/user/memberof?accountId=${t.sim.state.tenant.credentials.productUser.accountId}`),
   ),

@@ -1,21 +1,21 @@
-import { describe, expect, it } from "vitest";
-import {
-  AuthError,
-  MissingIdentityError,
-  SchemaMismatchError,
-  ServerError,
-  WriteRefusedError,
-} from "../../transport/errors.js";
-import { reply, scriptedSend, testTransport } from "../../transport/test-kit.js";
-import type { RawRequest, RawResponse } from "../../transport/transport.js";
-import type { ProgressEvent } from "../reader.js";
 import {
   CONFLUENCE_PAGE_CAPS,
   type ConfluenceEntityCounts,
   confluenceCallBreakdown,
   minimumConfluenceCalls,
   readConfluence,
-} from "./read-confluence.js";
+} from "@accessmap/shared/readers/confluence/read-confluence";
+import type { ProgressEvent } from "@accessmap/shared/readers/reader";
+import {
+  AuthError,
+  MissingIdentityError,
+  SchemaMismatchError,
+  ServerError,
+  WriteRefusedError,
+} from "@accessmap/shared/transport/errors";
+import { reply, scriptedSend, testTransport } from "@accessmap/shared/transport/test-kit";
+import type { RawRequest, RawResponse } from "@accessmap/shared/transport/transport";
+import { describe, expect, it } from "vitest";
 
 // ---------------------------------------------------------------- a scripted Confluence
 

@@ -41,10 +41,7 @@
  * is named; the rest are kept). Anything else — 401, 5xx after the transport's retries, a schema mismatch, a
  * missing identity — fails the read.
  */
-import { collect, confluenceCursorPages, confluenceV1Pages } from "../../pagination/drivers.js";
-import type { ConfluenceSection } from "../../snapshot/schema.js";
-import { ForbiddenError, NotFoundError } from "../../transport/errors.js";
-import { mapLimit, PartialTracker, type ReaderContext, type ReaderResult } from "../reader.js";
+import { collect, confluenceCursorPages, confluenceV1Pages } from "@accessmap/shared/pagination/drivers";
 import {
   V1GroupPageSchema,
   V1MemberPageSchema,
@@ -59,7 +56,7 @@ import {
   V2SpacePageSchema,
   V2SpaceRolePageSchema,
   V2UsersBulkSchema,
-} from "./schemas.js";
+} from "@accessmap/shared/readers/confluence/schemas";
 import {
   type ConfluenceGroupMemberRow,
   type ConfluenceGroupRow,
@@ -77,7 +74,10 @@ import {
   toUser,
   toV1SpaceAccess,
   type V1SpaceAccess,
-} from "./transform.js";
+} from "@accessmap/shared/readers/confluence/transform";
+import { mapLimit, PartialTracker, type ReaderContext, type ReaderResult } from "@accessmap/shared/readers/reader";
+import type { ConfluenceSection } from "@accessmap/shared/snapshot/schema";
+import { ForbiddenError, NotFoundError } from "@accessmap/shared/transport/errors";
 
 const PRODUCT = "confluence";
 /** Groups or spaces read at once; the governor caps the real concurrency per product. */

@@ -1,5 +1,3 @@
-import { describe, expect, it } from "vitest";
-import { MissingIdentityError } from "../../transport/errors.js";
 import {
   fromV1Permission,
   fromV2Permission,
@@ -10,7 +8,9 @@ import {
   toSpace,
   toUser,
   toV1SpaceAccess,
-} from "./transform.js";
+} from "@accessmap/shared/readers/confluence/transform";
+import { MissingIdentityError } from "@accessmap/shared/transport/errors";
+import { describe, expect, it } from "vitest";
 
 const op = (operation: string, targetType: string) => ({ operation, targetType });
 

@@ -3,8 +3,7 @@
  * Identity fields go through `requireId`, so a record without one fails the read instead of being keyed by a guess;
  * other missing fields become null (never ""), or, where the snapshot needs a value, the vendor's own "unknown".
  */
-import type { ConfluenceSection } from "../../snapshot/schema.js";
-import { requireId } from "../reader.js";
+
 import type {
   V1Group,
   V1Member,
@@ -15,7 +14,9 @@ import type {
   V2Space,
   V2SpaceRole,
   V2User,
-} from "./schemas.js";
+} from "@accessmap/shared/readers/confluence/schemas";
+import { requireId } from "@accessmap/shared/readers/reader";
+import type { ConfluenceSection } from "@accessmap/shared/snapshot/schema";
 
 export type ConfluenceUserRow = ConfluenceSection["users"][number];
 export type ConfluenceGroupRow = ConfluenceSection["groups"][number];

@@ -1,9 +1,15 @@
+import {
+  JIRA_PAGE_CAPS,
+  type JiraEntityCounts,
+  jiraCallBreakdown,
+  minimumJiraCalls,
+  readJira,
+} from "@accessmap/shared/readers/jira/read-jira";
+import type { ProgressEvent } from "@accessmap/shared/readers/reader";
+import { AuthError, MissingIdentityError, SchemaMismatchError, ServerError } from "@accessmap/shared/transport/errors";
+import { reply, scriptedSend, testTransport } from "@accessmap/shared/transport/test-kit";
+import type { RawRequest, RawResponse } from "@accessmap/shared/transport/transport";
 import { describe, expect, it } from "vitest";
-import { AuthError, MissingIdentityError, SchemaMismatchError, ServerError } from "../../transport/errors.js";
-import { reply, scriptedSend, testTransport } from "../../transport/test-kit.js";
-import type { RawRequest, RawResponse } from "../../transport/transport.js";
-import type { ProgressEvent } from "../reader.js";
-import { JIRA_PAGE_CAPS, type JiraEntityCounts, jiraCallBreakdown, minimumJiraCalls, readJira } from "./read-jira.js";
 
 // ---------------------------------------------------------------- a scripted Jira
 

@@ -32,10 +32,7 @@
  * application roles (Administer Jira), 404 from a project deleted while the read ran. Anything else — 401, 5xx
  * after the transport's retries, a schema mismatch, a missing identity — fails the read.
  */
-import { jiraArrayPages, jiraPageBeanPages } from "../../pagination/drivers.js";
-import type { JiraSection } from "../../snapshot/schema.js";
-import { ForbiddenError, NotFoundError } from "../../transport/errors.js";
-import { mapLimit, PartialTracker, type ReaderContext, type ReaderResult } from "../reader.js";
+import { jiraArrayPages, jiraPageBeanPages } from "@accessmap/shared/pagination/drivers";
 import {
   JiraApplicationRolesSchema,
   JiraGroupMemberPageSchema,
@@ -47,7 +44,7 @@ import {
   JiraProjectRoleSchema,
   JiraProjectSchemeSchema,
   JiraUsersPageSchema,
-} from "./schemas.js";
+} from "@accessmap/shared/readers/jira/schemas";
 import {
   type JiraGrantRow,
   type JiraGroupMemberRow,
@@ -67,7 +64,10 @@ import {
   toRoleActors,
   toScheme,
   toUser,
-} from "./transform.js";
+} from "@accessmap/shared/readers/jira/transform";
+import { mapLimit, PartialTracker, type ReaderContext, type ReaderResult } from "@accessmap/shared/readers/reader";
+import type { JiraSection } from "@accessmap/shared/snapshot/schema";
+import { ForbiddenError, NotFoundError } from "@accessmap/shared/transport/errors";
 
 const PRODUCT = "jira";
 /** Projects or groups read at once; the governor caps the real concurrency per product. */

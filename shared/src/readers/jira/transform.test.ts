@@ -1,5 +1,3 @@
-import { describe, expect, it } from "vitest";
-import { MissingIdentityError } from "../../transport/errors.js";
 import {
   projectRoleName,
   roleIdFromUrl,
@@ -11,7 +9,9 @@ import {
   toProject,
   toRoleActors,
   toUser,
-} from "./transform.js";
+} from "@accessmap/shared/readers/jira/transform";
+import { MissingIdentityError } from "@accessmap/shared/transport/errors";
+import { describe, expect, it } from "vitest";
 
 describe("toUser", () => {
   it("keeps what Jira states and maps a hidden or empty email to null", () => {

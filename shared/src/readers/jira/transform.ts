@@ -3,8 +3,7 @@
  * fields go through `requireId`, so a record without one fails the read instead of being keyed by a guess; other
  * missing fields become null (never ""), or, where the snapshot needs a value, the vendor's own "unknown".
  */
-import type { JiraSection } from "../../snapshot/schema.js";
-import { requireId } from "../reader.js";
+
 import type {
   JiraApplicationRole,
   JiraGrant,
@@ -15,7 +14,9 @@ import type {
   JiraProjectRole,
   JiraRoleActor,
   JiraUser,
-} from "./schemas.js";
+} from "@accessmap/shared/readers/jira/schemas";
+import { requireId } from "@accessmap/shared/readers/reader";
+import type { JiraSection } from "@accessmap/shared/snapshot/schema";
 
 export type JiraUserRow = JiraSection["users"][number];
 export type JiraGroupRow = JiraSection["groups"][number];

@@ -68,6 +68,33 @@ export function viewOf(c: Context<SimEnv>): ConfluenceView {
   };
 }
 
+/** A Confluence global operation (v1 `OperationCheckResult` on the `application` target). */
+export interface GlobalOperation {
+  operation: "use" | "create_space" | "administer";
+  targetType: "application";
+}
+
+/**
+ * The caller's global operations, from the tenant: `use` for accounts with Confluence (or any admin),
+ * `create_space` for licensed non-guests (Confluence Cloud's default grant to its users group), and `administer`
+ * for members of the Confluence admin or site-admin groups and for site admins ("site admins are Confluence
+ * admins"). An empty list means the caller may not use Confluence.
+ */
+export function globalOperations(view: ConfluenceView): GlobalOperation[] {
+  const { state, caller } = view;
+  const account = state.accountsById.get(caller.accountId);
+  if (!account) return [];
+  const groups = new Set(state.groupIdsOf(caller.accountId));
+  const conf = state.tenant.confluence;
+  const admin = caller.siteAdmin || [...conf.adminGroups, ...conf.siteAdminGroups].some((g) => groups.has(g));
+  const licensed = state.hasProduct(account, "confluence");
+  const ops: GlobalOperation[] = [];
+  if (licensed || admin) ops.push({ operation: "use", targetType: "application" });
+  if (licensed && !account.externalCollaborator) ops.push({ operation: "create_space", targetType: "application" });
+  if (admin) ops.push({ operation: "administer", targetType: "application" });
+  return ops;
+}
+
 /** The spaces the caller can view, in tenant order. */
 export function visibleSpaces(view: ConfluenceView): ConfluenceSpace[] {
   return view.state.tenant.confluence.spaces.filter((s) => view.canView(s));

@@ -1,15 +1,16 @@
 /**
- * Confluence v1 users: `GET /user?accountId=`, `GET /user/memberof?accountId=` and the CQL user search
- * `GET /search/user?cql=&sitePermissionTypeFilter=`.
+ * Confluence v1 users: `GET /user?accountId=`, `GET /user/current` (with `expand=operations`: the caller's global
+ * operations, which is how an app asks whether its user administers Confluence), `GET /user/memberof?accountId=`
+ * and the CQL user search `GET /search/user?cql=&sitePermissionTypeFilter=`.
  */
 import type { Hono } from "hono";
 import type { SimEnv } from "../../http/env.js";
 import { confluenceV1Error } from "../../http/errors.js";
 import { clampPageSize, parseOffset } from "../../http/pagination.js";
 import type { SimAccount } from "../../tenant/model.js";
-import { type ConfluenceView, viewOf } from "./access.js";
+import { type ConfluenceView, globalOperations, viewOf } from "./access.js";
 import { CqlError, parseUserCql } from "./cql.js";
-import { v1Group, v1User } from "./render.js";
+import { v1Group, v1User, wikiBase } from "./render.js";
 import { v1Links, v1Page } from "./v1-paging.js";
 
 const V1 = "/wiki/rest/api";
@@ -46,6 +47,26 @@ export function registerV1Users(app: Hono<SimEnv>): void {
     const account = view.state.accountsById.get(accountId);
     if (!account) return confluenceV1Error(c, 404, `No user found with accountId: ${accountId}`);
     return c.json(v1User(c, view, account));
+  });
+
+  // Registered before any `/user/:x` pattern could shadow it; the spec's `getCurrentUser`.
+  app.get(`${V1}/user/current`, (c) => {
+    const view = viewOf(c);
+    const account = view.state.accountsById.get(view.caller.accountId);
+    const operations = globalOperations(view);
+    // 403: "Returned if the calling user does not have permission to use Confluence."
+    if (!account || operations.length === 0) {
+      return confluenceV1Error(c, 403, "The calling user does not have permission to use Confluence.");
+    }
+    const expand = new Set((c.req.queries("expand") ?? []).flatMap((v) => v.split(",")).map((v) => v.trim()));
+    const { _expandable, _links, ...user } = v1User(c, view, account);
+    const base = wikiBase(c);
+    return c.json({
+      ...user,
+      ...(expand.has("operations") ? { operations } : {}),
+      _expandable: expand.has("operations") ? { personalSpace: _expandable.personalSpace } : _expandable,
+      _links: { ..._links, base, context: "/wiki" },
+    });
   });
 
   app.get(`${V1}/user/memberof`, (c) => {
