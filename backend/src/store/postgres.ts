@@ -49,6 +49,7 @@ import {
   type CommitDeltaInput,
   type CommitSnapshotInput,
   ConflictError,
+  CRAWL_CURSOR_PREFIX,
   type CrawlBatch,
   type CurrentDelta,
   type CurrentModel,
@@ -1117,5 +1118,15 @@ export class PostgresStore implements Store {
       tenantId,
       runId,
     ]);
+  }
+
+  async pruneCrawls(before: Date): Promise<{ batches: number; runs: number }> {
+    return this.#tx(async (c) => ({
+      batches: await this.#count(c, "DELETE FROM forge_crawl_batches WHERE received_at < $1", [before]),
+      runs: await this.#count(c, "DELETE FROM cursors WHERE name LIKE $1 AND updated_at < $2", [
+        `${CRAWL_CURSOR_PREFIX}%`,
+        before,
+      ]),
+    }));
   }
 }

@@ -45,6 +45,7 @@ import {
   type CommitDeltaInput,
   type CommitSnapshotInput,
   ConflictError,
+  CRAWL_CURSOR_PREFIX,
   type CrawlBatch,
   type CurrentDelta,
   type CurrentModel,
@@ -1066,6 +1067,14 @@ export class SqliteStore implements Store {
 
   async deleteCrawl(tenantId: string, runId: string): Promise<number> {
     return this.#run("DELETE FROM forge_crawl_batches WHERE tenant_id = ? AND run_id = ?", tenantId, runId);
+  }
+
+  async pruneCrawls(before: Date): Promise<{ batches: number; runs: number }> {
+    const at = before.getTime();
+    return this.#tx(() => ({
+      batches: this.#run("DELETE FROM forge_crawl_batches WHERE received_at < ?", at),
+      runs: this.#run("DELETE FROM cursors WHERE name LIKE ? AND updated_at < ?", `${CRAWL_CURSOR_PREFIX}%`, at),
+    }));
   }
 }
 

@@ -9,6 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { LATEST_SCHEMA_VERSION } from "./migrations/index.js";
 import {
   ConflictError,
+  CRAWL_CURSOR_PREFIX,
   LeaseLostError,
   NotFoundError,
   type SnapshotRecord,
@@ -920,6 +921,23 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
         expect(await store.deleteCrawl("t", "r1")).toBe(2);
         expect(await store.listCrawlBatches("t", "r1")).toEqual([]);
         expect(await store.listCrawlBatches("u", "r1")).toHaveLength(1);
+      });
+
+      it("prunes abandoned crawls: old batches and crawl-run cursors go, fresh ones and other cursors stay", async () => {
+        await store.putCrawlBatch("t", { runId: "old", seq: 0, section: "jira", rows: {} });
+        await store.setCursor("t", `${CRAWL_CURSOR_PREFIX}old`, "{}");
+        await store.setCursor("t", "admin-events-stream", "c1");
+        clock.advance(60_000);
+        const cutoff = new Date(clock.iso(0));
+        clock.advance(1_000);
+        await store.putCrawlBatch("u", { runId: "new", seq: 0, section: "jira", rows: {} });
+        await store.setCursor("u", `${CRAWL_CURSOR_PREFIX}new`, "{}");
+        expect(await store.pruneCrawls(cutoff)).toEqual({ batches: 1, runs: 1 });
+        expect(await store.listCrawlBatches("t", "old")).toEqual([]);
+        expect(await store.getCursor("t", `${CRAWL_CURSOR_PREFIX}old`)).toBeNull();
+        expect(await store.getCursor("t", "admin-events-stream")).not.toBeNull();
+        expect(await store.listCrawlBatches("u", "new")).toHaveLength(1);
+        expect(await store.getCursor("u", `${CRAWL_CURSOR_PREFIX}new`)).not.toBeNull();
       });
     });
 

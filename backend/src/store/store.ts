@@ -328,6 +328,9 @@ export interface Cursor {
 
 // ---------------------------------------------------------------- forge crawls
 
+/** The cursor names of Forge crawl runs (`forge-crawl:<runId>`), which `pruneCrawls` forgets once stale. */
+export const CRAWL_CURSOR_PREFIX = "forge-crawl:";
+
 export interface CrawlBatch {
   runId: string;
   seq: number;
@@ -474,6 +477,11 @@ export interface Store {
   listCrawlBatches(tenantId: string, runId: string): Promise<CrawlBatch[]>;
   /** Forgets a run's batches; returns how many were deleted. */
   deleteCrawl(tenantId: string, runId: string): Promise<number>;
+  /**
+   * Forgets abandoned crawls, across tenants: batches received before `before` (a run that never completed) and
+   * crawl-run cursors (`forge-crawl:…`) last written before it. Returns how many rows of each went.
+   */
+  pruneCrawls(before: Date): Promise<{ batches: number; runs: number }>;
 }
 
 /** Options both implementations take. */
