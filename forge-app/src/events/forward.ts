@@ -17,6 +17,7 @@ import { FORGE_ADMIN_PATHS, InstallationRegistered, RegisterInstallation } from 
 import { FORGE_PATHS, ForgeEventsBody, ForgeEventsResponse } from "@accessmap/shared/wire/forge";
 import { asApp, route } from "@forge/api";
 import { InvocationError, InvocationErrorCode } from "@forge/events";
+import type { z } from "zod";
 
 /** Seconds before Forge retries an event that met install-time permission lag. */
 export const PERMISSION_RETRY_AFTER_S = 60;
@@ -38,22 +39,37 @@ function retry(reason: string): RetryRequest {
 
 const isAuthStatus = (status: number) => status === 401 || status === 403;
 
-/** Forwards one product event; a 401/403 from the backend becomes a retry request. */
-export async function forwardEvent(event: ForgeEvent, now = new Date()): Promise<RetryRequest | { accepted: number }> {
+/** Posts one product event to the backend; a 401/403 becomes a retry request. */
+async function postEvent(event: ForgeEvent, now: Date): Promise<RetryRequest | z.infer<typeof ForgeEventsResponse>> {
   const { eventType, ...payload } = event;
   const body = ForgeEventsBody.parse({ events: [{ eventType, payload, receivedAt: now.toISOString() }] });
   try {
-    const res = await postBackend(FORGE_PATHS.events, body, ForgeEventsResponse, { retries: 2 });
-    return { accepted: res.accepted };
+    return await postBackend(FORGE_PATHS.events, body, ForgeEventsResponse, { retries: 2 });
   } catch (err) {
     if (err instanceof RemoteError && isAuthStatus(err.status)) return retry(`backend ${err.status}`);
     throw err;
   }
 }
 
-/** The product-event trigger handler. */
-export async function handleProductEvent(event: ForgeEvent): Promise<RetryRequest | { accepted: number }> {
-  return forwardEvent(event);
+/** Forwards one product event; a 401/403 from the backend becomes a retry request. */
+export async function forwardEvent(event: ForgeEvent, now = new Date()): Promise<RetryRequest | { accepted: number }> {
+  const res = await postEvent(event, now);
+  return "_retry" in res ? res : { accepted: res.accepted };
+}
+
+/**
+ * The product-event trigger handler: forwards the event; when the backend does not read the product itself
+ * (`siteAccess: "forge"`) its answer names the sections to crawl, and the app starts that crawl.
+ */
+export async function handleProductEvent(
+  event: ForgeEvent,
+  now = new Date(),
+): Promise<RetryRequest | { accepted: number; crawl?: string[] }> {
+  const res = await postEvent(event, now);
+  if ("_retry" in res) return res;
+  if (!res.crawl?.length) return { accepted: res.accepted };
+  const job = await startCrawl(res.crawl);
+  return { accepted: res.accepted, crawl: job.runs.map((r) => r.runId) };
 }
 
 /** Which product the installation is in, from the function context's `installContext` ARI. */

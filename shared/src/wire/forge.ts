@@ -5,7 +5,8 @@
  * Crawl: `POST /forge/v1/crawls {section}` → `{runId, section}`; `POST /forge/v1/crawls/{runId}/batches
  * {seq, section, rows}` → `{runId, seq, duplicate}` (a repeated seq is stored once); `POST
  * /forge/v1/crawls/{runId}/complete {counts}` → `{runId, outcome, version, counts}`, 409 when the counts differ.
- * Events: `POST /forge/v1/events {events: [{eventType, payload, receivedAt}]}` → `{accepted, ignored}`.
+ * Events: `POST /forge/v1/events {events: [{eventType, payload, receivedAt}]}` → `{accepted, ignored, crawl?}`; `crawl`
+ * names the sections the app should crawl (the backend does not read them itself: `siteAccess: "forge"`).
  */
 import { z } from "zod";
 
@@ -56,7 +57,12 @@ export const ForgeEventsBody = z.strictObject({
     .max(MAX_EVENTS_PER_CALL),
 });
 export type ForgeEventsBody = z.infer<typeof ForgeEventsBody>;
-export const ForgeEventsResponse = z.object({ accepted: z.number().int(), ignored: z.number().int() });
+export const ForgeEventsResponse = z.object({
+  accepted: z.number().int(),
+  ignored: z.number().int(),
+  /** For a tenant whose Jira/Confluence the app reads itself: the sections the app should crawl now. */
+  crawl: z.array(CrawlSectionName).optional(),
+});
 
 /** The backend's error body: `{error: {code, message, details?}}`. */
 export const WireError = z.object({

@@ -17,9 +17,11 @@
  * @module
  */
 import { createHash, randomUUID } from "node:crypto";
+import { ForgeEventsResponse } from "@accessmap/shared/wire/forge";
 import { z } from "zod";
 import { parseBitbucketDelivery } from "../../events/bitbucket.js";
 import { assembleCrawl, type CrawlSection, crawlKeys, forgeEventOf } from "../../events/forge.js";
+import { crawlRequestsFor } from "../../events/forge-crawl-requests.js";
 import { patchCurrent } from "../../events/patch.js";
 import { tenantIdpIdentities } from "../../events/processor.js";
 import type { NormalizedEvent } from "../../events/types.js";
@@ -164,8 +166,10 @@ export function eventRoutes(r: Router): void {
       }),
       responses: {
         202: {
-          description: "Accepted.",
-          schema: z.object({ accepted: z.number().int(), ignored: z.number().int() }),
+          description:
+            "Accepted. For a tenant whose Jira and Confluence the app reads itself (`siteAccess: forge`), `crawl` " +
+            "names the sections the app should crawl now (at most once per section per 10 minutes).",
+          schema: ForgeEventsResponse,
         },
       },
       errors: [503],
@@ -174,6 +178,12 @@ export function eventRoutes(r: Router): void {
       const t = tenant!;
       const now = Date.now();
       const events = body.events.map((e) => forgeEventOf(t.id, e, now)).filter((e): e is NormalizedEvent => e !== null);
+      if (t.config.siteAccess === "forge") {
+        // The backend cannot re-read these sections: the app crawls them (events/forge-crawl-requests.ts).
+        const sections = events.flatMap((e) => e.sections);
+        const crawl = await crawlRequestsFor(services.store, t.id, sections, new Date(now));
+        return { status: 202, body: { accepted: events.length, ignored: body.events.length - events.length, crawl } };
+      }
       if (events.length > 0) {
         const place = services.events.reserve(events.length);
         if (!place) return queueFull(c);
