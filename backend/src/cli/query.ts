@@ -2,7 +2,9 @@
  * `accessmap query <access|who|why|search|diff|insights> …`: questions answered from the tenant's current model,
  * as tables or `--json`.
  */
+
 import { parseArgs } from "node:util";
+import { RESOURCE_TYPES } from "@accessmap/shared/model/resource-types";
 import { computeInsights } from "../model/insights/index.js";
 import { accessOf, diffModels, indexModel, search, whoCanAccess, why } from "../model/queries.js";
 import type { AccessEntry, ResourceType } from "../model/types.js";
@@ -30,16 +32,6 @@ Options:
 
 Exit codes: 0 answered, 4 nothing found, 2 usage error, 1 failed.
 `;
-
-const RESOURCE_TYPES: readonly ResourceType[] = [
-  "org",
-  "site",
-  "jira_project",
-  "confluence_space",
-  "bitbucket_workspace",
-  "bitbucket_project",
-  "bitbucket_repo",
-];
 
 /** Exit code for a question that names nothing the model knows. */
 const NOT_FOUND = 4;

@@ -6,6 +6,7 @@
  * A section that is null (its source failed, or was not configured) contributes nothing and is named in `notes`;
  * the others still resolve.
  */
+import { resourceTypeRank } from "@accessmap/shared/model/resource-types";
 import type { Snapshot } from "@accessmap/shared/snapshot/schema";
 import {
   BITBUCKET_KEY,
@@ -426,14 +427,5 @@ export function buildResources(s: Snapshot, siteHost: string | null, bitbucketSl
       attributes: {},
     });
   }
-  const order = [
-    "org",
-    "site",
-    "jira_project",
-    "confluence_space",
-    "bitbucket_workspace",
-    "bitbucket_project",
-    "bitbucket_repo",
-  ];
-  return out.sort((a, b) => order.indexOf(a.type) - order.indexOf(b.type) || cmp(a.id, b.id));
+  return out.sort((a, b) => resourceTypeRank(a.type) - resourceTypeRank(b.type) || cmp(a.id, b.id));
 }

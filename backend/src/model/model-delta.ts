@@ -12,6 +12,7 @@
  *
  * @module
  */
+import { RESOURCE_TYPES } from "@accessmap/shared/model/resource-types";
 import {
   type AccessEntry,
   type AccessProduct,
@@ -128,15 +129,7 @@ export function replaceBuckets(
   return out;
 }
 
-const TYPE_ORDER: readonly ResourceType[] = [
-  "org",
-  "site",
-  "jira_project",
-  "confluence_space",
-  "bitbucket_workspace",
-  "bitbucket_project",
-  "bitbucket_repo",
-];
+const TYPE_ORDER = RESOURCE_TYPES;
 
 /** Sorts resources as the model lists them: by type, then id. */
 export function sortResources(list: Resource[]): Resource[] {

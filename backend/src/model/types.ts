@@ -14,15 +14,9 @@ export const JIRA_PRODUCT_USERS = "product-users:jira";
 export const CONFLUENCE_UNLICENSED = "unlicensed:confluence";
 export const PSEUDO_PRINCIPALS = [ANONYMOUS, JIRA_PRODUCT_USERS, CONFLUENCE_UNLICENSED] as const;
 
-export type AccessProduct = "admin" | "jira" | "confluence" | "bitbucket";
-export type ResourceType =
-  | "org"
-  | "site"
-  | "jira_project"
-  | "confluence_space"
-  | "bitbucket_workspace"
-  | "bitbucket_project"
-  | "bitbucket_repo";
+import type { AccessProduct, ResourceType } from "@accessmap/shared/model/resource-types";
+
+export type { AccessProduct, ResourceType };
 
 /** Canonical categories that let questions span products. */
 export type CanonicalPermission = "data_read" | "data_write" | "data_create" | "data_delete" | "metadata" | "admin";

@@ -10,6 +10,7 @@
  * Shapes are made for UI Kit tables and forms: compact, already grouped, capped in size (a resolver answer must stay
  * well under Forge's 5 MB invocation payload).
  */
+import { RESOURCE_TYPES } from "@accessmap/shared/model/resource-types";
 import { z } from "zod";
 
 // ---------------------------------------------------------------- common
@@ -215,15 +216,7 @@ export type PersonHit = z.infer<typeof PersonHit>;
 export const PeopleAnswer = z.object({ query: z.string(), people: z.array(PersonHit), truncated: z.boolean() });
 export type PeopleAnswer = z.infer<typeof PeopleAnswer>;
 
-export const ResourceKind = z.enum([
-  "org",
-  "site",
-  "jira_project",
-  "confluence_space",
-  "bitbucket_workspace",
-  "bitbucket_project",
-  "bitbucket_repo",
-]);
+export const ResourceKind = z.enum(RESOURCE_TYPES);
 export type ResourceKind = z.infer<typeof ResourceKind>;
 
 /** One permission one principal holds on one resource, with every path that grants it (in words). */

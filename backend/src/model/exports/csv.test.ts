@@ -1,4 +1,5 @@
 import { Writable } from "node:stream";
+import { RESOURCE_TYPES } from "@accessmap/shared/model/resource-types";
 import { describe, expect, it } from "vitest";
 import { account, entry, makeModel, resource, sampleModel, via } from "../test-fixtures.js";
 import type { AccessEntry, Model } from "../types.js";
@@ -127,15 +128,7 @@ describe("writeAccessCsv", () => {
     // Every product and resource type value is one of the documented ones.
     for (const r of rows) {
       expect(["admin", "jira", "confluence", "bitbucket"]).toContain(r.product);
-      expect([
-        "org",
-        "site",
-        "jira_project",
-        "confluence_space",
-        "bitbucket_workspace",
-        "bitbucket_project",
-        "bitbucket_repo",
-      ]).toContain(r.resource_type);
+      expect(RESOURCE_TYPES).toContain(r.resource_type);
     }
     // Site-level Jira permission, and Bitbucket ids as `ws/slug`.
     expect(find("a1", "acme.atlassian.net", "ADMINISTER")).toMatchObject({ product: "jira", resource_type: "site" });

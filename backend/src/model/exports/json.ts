@@ -11,23 +11,17 @@
  * Versioning: `version` is the model version. Adding an optional field keeps the version; renaming, removing or
  * changing the meaning of a field increments it, and readers reject versions they do not know.
  */
+
 import type { Writable } from "node:stream";
+import { ACCESS_PRODUCTS, RESOURCE_TYPES } from "@accessmap/shared/model/resource-types";
 import { z } from "zod";
 import { MODEL_VERSION, type Model } from "../types.js";
 import { ChunkWriter } from "./chunk-writer.js";
 
 export const MODEL_EXPORT_FORMAT = "accessmap-model" as const;
 
-const AccessProduct = z.enum(["admin", "jira", "confluence", "bitbucket"]);
-const ResourceType = z.enum([
-  "org",
-  "site",
-  "jira_project",
-  "confluence_space",
-  "bitbucket_workspace",
-  "bitbucket_project",
-  "bitbucket_repo",
-]);
+const AccessProduct = z.enum(ACCESS_PRODUCTS);
+const ResourceType = z.enum(RESOURCE_TYPES);
 
 export const ViaPathExport = z.object({ kind: z.string(), description: z.string() });
 

@@ -32,6 +32,7 @@
  *   their accounts are local users with `is_active: false`. Paths (`via`) have no place in the template: the CSV and
  *   JSON exports carry them.
  */
+import { RESOURCE_TYPES } from "@accessmap/shared/model/resource-types";
 import { BITBUCKET_KEY, CONFLUENCE_KEY, canSignIn, isJiraKey } from "../correlate.js";
 import {
   type AccessEntry,
@@ -75,15 +76,7 @@ const OAA_RESOURCE_TYPE: Readonly<Record<ResourceType, string>> = {
   bitbucket_repo: "repository",
 };
 
-const TYPE_ORDER: readonly ResourceType[] = [
-  "org",
-  "site",
-  "jira_project",
-  "confluence_space",
-  "bitbucket_workspace",
-  "bitbucket_project",
-  "bitbucket_repo",
-];
+const TYPE_ORDER = RESOURCE_TYPES;
 
 const APPLICATION_TYPE: Readonly<Record<AccessProduct, string>> = {
   admin: "atlassian_admin",

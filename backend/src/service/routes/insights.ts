@@ -4,13 +4,15 @@
  *
  * @module
  */
+
+import { RESOURCE_TYPES } from "@accessmap/shared/model/resource-types";
 import { z } from "zod";
 import { computeInsights, type Finding, INSIGHT_KINDS, SEVERITIES } from "../../model/insights/index.js";
 import type { Router } from "../contract.js";
 import type { CachedModel } from "../model-cache.js";
 import { PageQuery, pageByOffset, pageOf } from "../pagination.js";
 import { ModelRef, TenantIdParam } from "../schemas.js";
-import { currentModel, modelRef, RESOURCE_TYPES } from "./model.js";
+import { currentModel, modelRef } from "./model.js";
 
 export const FindingSchema = z.object({
   kind: z.enum(INSIGHT_KINDS),

@@ -7,27 +7,18 @@
  *
  * @module
  */
+
 import { createHash } from "node:crypto";
+import { RESOURCE_TYPES } from "@accessmap/shared/model/resource-types";
 import { z } from "zod";
 import { AccountExport, GroupExport, IdentityExport, ResourceExport } from "../../model/exports/json.js";
 import { accessOf, resolvePerson, search, whoCanAccess, why } from "../../model/queries.js";
-import type { ResourceType } from "../../model/types.js";
 import type { Router } from "../contract.js";
 import { ApiError } from "../errors.js";
 import type { CachedModel } from "../model-cache.js";
 import { PageQuery, pageByOffset, pageOf } from "../pagination.js";
 import { AccessEntry, ModelRef, TenantIdParam } from "../schemas.js";
 import type { Services } from "../services.js";
-
-export const RESOURCE_TYPES = [
-  "org",
-  "site",
-  "jira_project",
-  "confluence_space",
-  "bitbucket_workspace",
-  "bitbucket_project",
-  "bitbucket_repo",
-] as const satisfies readonly ResourceType[];
 
 const ResourceTypeSchema = z.enum(RESOURCE_TYPES);
 
