@@ -13,12 +13,12 @@ interface FunctionContext {
   installContext?: string;
 }
 
-/** scheduledTrigger: start a crawl (one backend run per section, one queued job per chunk). */
+/** scheduledTrigger: start a crawl (one backend run per section, read in queued parts). */
 export async function crawlSchedule(): Promise<void> {
   await startCrawl();
 }
 
-/** consumer of `crawl-jobs`: read and send one chunk. */
+/** consumer of `crawl-jobs`: read and send the next parts of a section's crawl. */
 export async function crawlConsumer(event: AsyncEvent): Promise<void> {
   await runCrawlJob(event, {
     remainingMs: () => {

@@ -6,9 +6,10 @@
  *   virtual clock): the shared transport waits them out and the committed sections are complete;
  * - install-time 401 and 403, from the product (permission propagation) and from the backend at registration:
  *   each asks Forge to retry, and the retry registers the installation and starts the crawl;
- * - a consumer running out of time mid-chunk: while reading, the job puts itself back on the queue for the same run
- *   and the next invocation sends everything once; killed while sending, the re-delivered job resends its batches
- *   under the same seqs, stored once;
+ * - a consumer running out of time mid-part: while reading, the job puts that part back on the queue and the next
+ *   invocation reads it (and nothing before it) again, sending everything once; killed while sending, the
+ *   re-delivered job resends its batches under the same seqs, stored once; a part's job delivered twice is stored
+ *   once;
  * - a retried batch (a lost answer) is covered by crawl.test.ts.
  */
 import { type FitIssuer, startFitIssuer } from "@accessmap/backend/service/fit-testing";
@@ -17,6 +18,7 @@ import { handleLifecycle } from "@accessmap/forge-app/events/forward";
 import { forgeTransport } from "@accessmap/forge-app/transport/forge-transport";
 import type { CrawlSectionName } from "@accessmap/shared/wire/forge";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { ORIGIN } from "../atlassian-sim/testing.js";
 import type { Shim } from "./forge-runtime-shim.js";
 import { type ForgeHarness, forgeHarness } from "./harness.js";
 
@@ -198,7 +200,7 @@ describe("install-time 401 and 403", () => {
   });
 });
 
-describe("a consumer running out of time mid-chunk", () => {
+describe("a consumer running out of time mid-part", () => {
   it("requeues the same run when reading runs out of time; the next invocation sends everything once", async () => {
     const s = await setup();
     const standalone = await s.h.currentSnapshot();
@@ -223,7 +225,11 @@ describe("a consumer running out of time mid-chunk", () => {
     // Nothing of the run was sent; the same run is back on the queue.
     expect(s.requests.filter((r) => r.path.includes("/crawls/") && r.path.endsWith("/batches"))).toEqual([]);
     expect(shim.pushed).toHaveLength(1);
-    expect(shim.pushed[0]!.body).toEqual({ ...first.body, resumes: 1 });
+    expect(shim.pushed[0]!.body).toEqual({
+      ...first.body,
+      progress: { part: 0, at: { kind: "directory" }, seq: 0, counts: {} },
+      resumes: 1,
+    });
 
     const [done] = await drain(shim, { limits: { maxRows: 100, maxBytes: 1_000_000 } });
     expect(done).toMatchObject({ runId: job.runs[0]!.runId, state: "committed" });
@@ -277,6 +283,108 @@ describe("a consumer running out of time mid-chunk", () => {
     // fourth died on the way the first time.
     const all = [...Array(again.batches).keys()];
     expect(batchSeqs(s, runId)).toEqual([0, 1, 2, 3, ...all]);
+    const audit = await s.h.t.store.listAudit(s.h.tenantId, { action: "forge.crawl.complete" });
+    expect(audit.entries).toHaveLength(1);
+    await expectSameAsStandalone(s, standalone);
+  });
+  it("cut short in the middle of the project parts, resumes at that part without reading earlier parts again", async () => {
+    const s = await setup();
+    const standalone = await s.h.currentSnapshot();
+    const projects = standalone.jira!.projects.length;
+    expect(projects).toBeGreaterThanOrEqual(4);
+    const deps = { sleep: async () => {}, partsPerJob: 1, partSizes: { projects: 1 } };
+    const job = await startCrawl(["jira"]);
+    const runId = job.runs[0]!.runId;
+    // The directory and the first two project parts go through.
+    for (let i = 0; i < 3; i++) {
+      expect((await runCrawlJob({ body: s.shim.pushed.shift()!.body }, deps)).state).toBe("continued");
+    }
+    const third = s.shim.pushed.shift()!;
+    expect(third.body).toMatchObject({ progress: { part: 3, at: { kind: "projects", startAt: 2 } } });
+    const sentBefore = batchSeqs(s, runId);
+    const callsBefore = [...s.shim.calls];
+
+    // The third project part's second role call hangs until the reading deadline aborts it.
+    let n = 0;
+    const shim = s.reshim({
+      productFault: (product, path, init) => {
+        if (product !== "jira" || !/\/role\/\d+/.test(path) || ++n !== 2) return null;
+        return new Promise((_resolve, reject) => {
+          const abort = () => reject(new DOMException("The operation was aborted.", "AbortError"));
+          if (init.signal!.aborted) abort();
+          else init.signal!.addEventListener("abort", abort, { once: true });
+        });
+      },
+    });
+    const cut = await runCrawlJob({ body: third.body }, { ...deps, remainingMs: () => 61_000 });
+    expect(cut).toMatchObject({ state: "requeued", parts: 0, batches: 0 });
+    // Nothing of the part was sent, and that same part is back on the queue.
+    expect(batchSeqs(s, runId)).toEqual(sentBefore);
+    expect(shim.pushed).toEqual([{ queueName: "crawl-jobs", body: { ...third.body, resumes: 1 } }]);
+
+    const rest = await drain(shim, deps);
+    expect(rest.at(-1)).toMatchObject({ runId, state: "committed" });
+    await expectSameAsStandalone(s, standalone);
+    // Each seq went out once, in order, across all parts.
+    const seqs = batchSeqs(s, runId);
+    expect(seqs).toEqual([...seqs.keys()]);
+
+    // Product calls: the directory once in all; each project page once, the cut one twice; each project's
+    // scheme once, but for the cut part's project, read again.
+    const jira = [...callsBefore, ...shim.calls]
+      .filter((c) => c.type === "fpp" && c.remote === "jira")
+      .map((c) => c.path);
+    const count = (re: RegExp) => jira.filter((p) => re.test(p)).length;
+    expect(count(/\/users\/search/)).toBe(Math.ceil(standalone.jira!.users.length / 1000) + 1);
+    expect(count(/\/permissionscheme\?/)).toBe(1);
+    const pages = jira
+      .filter((p) => p.includes("/project/search"))
+      .map((p) => new URL(p, ORIGIN).searchParams.get("startAt"));
+    const expectedPages = Array.from({ length: projects }, (_, i) => String(i));
+    expect(pages.sort()).toEqual([...expectedPages, "2"].sort());
+    const schemeCalls = jira.filter((p) => /\/project\/[^/]+\/permissionscheme$/.test(p));
+    expect(schemeCalls).toHaveLength(projects + 1);
+    expect(new Set(schemeCalls).size).toBe(projects);
+  });
+
+  it("a project deleted between two parts shifts the listing: the next part steps back, missing and doubling none", async () => {
+    const s = await setup();
+    const deps = { sleep: async () => {}, partsPerJob: 1, partSizes: { projects: 2 } };
+    await startCrawl(["jira"]);
+    // The directory and the first project page (the first two projects by key) go through.
+    for (let i = 0; i < 2; i++) await runCrawlJob({ body: s.shim.pushed.shift()!.body }, deps);
+    const jira = s.h.sim.sim.state.tenant.jira;
+    const byKey = [...jira.projects].sort((a, b) => (a.key < b.key ? -1 : 1));
+    // The first project is deleted: every later one moves one place forward in the listing.
+    jira.projects = jira.projects.filter((p) => p.id !== byKey[0]!.id);
+    s.h.sim.sim.state.revision++;
+    const outcomes = await drain(s.shim, deps);
+    expect(outcomes.at(-1)?.state).toBe("committed");
+    const committed = (await s.h.currentSnapshot()).jira!.projects.map((p) => p.key);
+    expect(committed.sort()).toEqual(byKey.map((p) => p.key).sort());
+  });
+
+  it("a part's job delivered twice is stored once, and its duplicate chain ends as already complete", async () => {
+    const s = await setup();
+    const standalone = await s.h.currentSnapshot();
+    const deps = { sleep: async () => {}, partsPerJob: 1, partSizes: { projects: 2 } };
+    const job = await startCrawl(["jira"]);
+    const runId = job.runs[0]!.runId;
+    await runCrawlJob({ body: s.shim.pushed.shift()!.body }, deps);
+    const second = s.shim.pushed.shift()!;
+    await runCrawlJob({ body: second.body }, deps);
+    const stored = await s.h.t.store.listCrawlBatches(s.h.tenantId, runId);
+    // Forge delivers the project part's job again: the same seqs, answered as duplicates, nothing stored twice.
+    const again = await runCrawlJob({ body: second.body }, deps);
+    expect(again).toMatchObject({ state: "continued", parts: 1 });
+    expect(await s.h.t.store.listCrawlBatches(s.h.tenantId, runId)).toHaveLength(stored.length);
+    const resent = s.shim.calls.filter((c) => c.type === "frc" && c.path.endsWith("/batches")).slice(-again.batches);
+    expect(resent.every((c) => c.status === 202)).toBe(true);
+    // Both deliveries queued the next part: the two chains run on; the first commits, the second finds it done.
+    expect(s.shim.pushed).toHaveLength(2);
+    const outcomes = await drain(s.shim, deps);
+    expect(outcomes.filter((o) => o.state === "committed")).toHaveLength(1);
+    expect(outcomes.filter((o) => o.state === "already-complete")).toHaveLength(1);
     const audit = await s.h.t.store.listAudit(s.h.tenantId, { action: "forge.crawl.complete" });
     expect(audit.entries).toHaveLength(1);
     await expectSameAsStandalone(s, standalone);

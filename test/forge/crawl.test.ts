@@ -8,8 +8,11 @@
 
 import { buildModel } from "@accessmap/backend/model/build-model";
 import { type FitIssuer, startFitIssuer } from "@accessmap/backend/service/fit-testing";
-import { runCrawlJob, startCrawl } from "@accessmap/forge-app/crawl/crawl";
+import { type CrawlDeps, runCrawlJob, startCrawl } from "@accessmap/forge-app/crawl/crawl";
 import { forwardEvent, handleLifecycle } from "@accessmap/forge-app/events/forward";
+import { forgeTransport } from "@accessmap/forge-app/transport/forge-transport";
+import { readConfluence } from "@accessmap/shared/readers/confluence/read-confluence";
+import { readJira } from "@accessmap/shared/readers/jira/read-jira";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Shim } from "./forge-runtime-shim.js";
 import { type ForgeHarness, forgeHarness } from "./harness.js";
@@ -34,17 +37,36 @@ async function setup(opts: { installationId?: string; size?: "S" | "M" } = {}): 
 }
 
 /** Runs queued crawl jobs as Forge would, in order, until the queue is empty. */
-async function drain(s: Shim, maxRows = 2_000) {
+async function drain(s: Shim, maxRows = 2_000, deps: CrawlDeps = {}) {
   const outcomes = [];
   while (s.pushed.length > 0) {
     const job = s.pushed.shift()!;
     expect(job.queueName).toBe("crawl-jobs");
+    // A job carries run ids and a small position, never rows or id lists.
+    expect(JSON.stringify(job.body).length).toBeLessThan(4_000);
     outcomes.push(
-      await runCrawlJob({ body: job.body }, { sleep: async () => {}, limits: { maxRows, maxBytes: 1_000_000 } }),
+      await runCrawlJob(
+        { body: job.body },
+        { sleep: async () => {}, limits: { maxRows, maxBytes: 1_000_000 }, ...deps },
+      ),
     );
   }
   return outcomes;
 }
+
+/** Calls by path (query left out; ids kept, so a call repeated for the same project or space counts twice). */
+function byEndpoint(calls: Array<{ path: string }>): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const c of calls) {
+    const path = c.path.split("?")[0]!;
+    out.set(path, (out.get(path) ?? 0) + 1);
+  }
+  return out;
+}
+
+/** Product calls the shim answered so far, by product. */
+const productCalls = (s: Shim, product: "jira" | "confluence") =>
+  s.calls.filter((c) => c.type === "fpp" && c.remote === product);
 
 /** A section as comparable sets: each list as a set of row strings (with its length), scalars as they are. */
 function asSets(section: Record<string, unknown> | undefined) {
@@ -63,11 +85,20 @@ describe("Forge crawl through the real @forge/api and the real backend", () => {
 
     const job = await startCrawl();
     expect(job.runs.map((r) => r.section)).toEqual(["jira", "confluence"]);
-    const outcomes = await drain(s.shim);
-    expect(outcomes.map((o) => [o.section, o.state])).toEqual([
+    // Small parts, one per job: many jobs, each a directory or one page of projects or spaces.
+    const outcomes = await drain(s.shim, 2_000, { partSizes: { projects: 4, spaces: 5 }, partsPerJob: 1 });
+    expect(outcomes.filter((o) => o.state !== "continued").map((o) => [o.section, o.state])).toEqual([
       ["jira", "committed"],
       ["confluence", "committed"],
     ]);
+    expect(outcomes.every((o) => o.parts === 1)).toBe(true);
+    const jobs = (section: string) => outcomes.filter((o) => o.section === section).length;
+    const m = standalone;
+    // The directory, then one part per page of 4 projects or 5 spaces (the last page may come back empty).
+    expect(jobs("jira")).toBeGreaterThanOrEqual(1 + Math.ceil(m.jira!.projects.length / 4));
+    expect(jobs("jira")).toBeLessThanOrEqual(2 + Math.ceil(m.jira!.projects.length / 4));
+    expect(jobs("confluence")).toBeGreaterThanOrEqual(1 + Math.ceil(m.confluence!.spaces.length / 5));
+    expect(jobs("confluence")).toBeLessThanOrEqual(2 + Math.ceil(m.confluence!.spaces.length / 5));
     const forge = await s.h.currentSnapshot();
     expect(forge.statuses.find((x) => x.product === "jira")?.reasons.join()).toMatch(/read by the Forge app/);
     expect(asSets(forge.jira as Record<string, unknown>)).toEqual(asSets(standalone.jira as Record<string, unknown>));
@@ -84,6 +115,51 @@ describe("Forge crawl through the real @forge/api and the real backend", () => {
     // Every product call went through requestJira/requestConfluence, every backend call through invokeRemote.
     expect(s.shim.calls.filter((c) => c.type === "fpp" && c.remote === "jira").length).toBeGreaterThan(5);
     expect(s.shim.calls.filter((c) => c.type === "fpp" && c.remote === "confluence").length).toBeGreaterThan(3);
+  });
+
+  it("reads nothing twice: per endpoint the calls of a whole-section read, plus a listing page per part (M tenant)", async () => {
+    const s = await setup({ size: "M" });
+    await readJira({ transport: forgeTransport("jira") });
+    await readConfluence({ transport: forgeTransport("confluence") });
+    const whole = {
+      jira: byEndpoint(productCalls(s.shim, "jira")),
+      confluence: byEndpoint(productCalls(s.shim, "confluence")),
+    };
+    s.shim.calls.length = 0;
+
+    await startCrawl();
+    const outcomes = await drain(s.shim, 2_000, { partsPerJob: 1, partSizes: { projects: 10, spaces: 10 } });
+    const parts = (section: string) => outcomes.filter((o) => o.section === section).length - 1;
+    expect(parts("jira")).toBeGreaterThan(5);
+    expect(parts("confluence")).toBeGreaterThan(2);
+    const parted = {
+      jira: byEndpoint(productCalls(s.shim, "jira")),
+      confluence: byEndpoint(productCalls(s.shim, "confluence")),
+    };
+
+    // Per project or space, per group and in the directory: the very calls of the whole read.
+    const listings = [
+      "/rest/api/3/project/search",
+      "/wiki/api/v2/spaces",
+      "/wiki/rest/api/space",
+      "/wiki/api/v2/users-bulk",
+    ];
+    for (const product of ["jira", "confluence"] as const) {
+      const rest = (m: Map<string, number>) => [...m].filter(([k]) => !listings.includes(k)).sort();
+      expect(rest(parted[product]), product).toEqual(rest(whole[product]));
+    }
+    // Each project or space part reads one page of its listing (and v1's grants of that page's spaces).
+    expect(parted.jira.get("/rest/api/3/project/search")).toBe(parts("jira"));
+    expect(parted.confluence.get("/wiki/api/v2/spaces")).toBe(parts("confluence"));
+    expect(parted.confluence.get("/wiki/rest/api/space")).toBeLessThanOrEqual(parts("confluence"));
+    // Accounts are resolved per part: at most one more users-bulk call per part.
+    const bulk = (m: Map<string, number>) => m.get("/wiki/api/v2/users-bulk") ?? 0;
+    expect(bulk(parted.confluence)).toBeLessThanOrEqual(bulk(whole.confluence) + parts("confluence"));
+    // In all, within a few percent of the whole read even with parts this small.
+    for (const product of ["jira", "confluence"] as const) {
+      const total = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
+      expect(total(parted[product]), product).toBeLessThanOrEqual(Math.ceil(total(whole[product]) * 1.05));
+    }
   });
 
   it("resends a batch whose answer was lost with the same seq (stored once), and a retried job is a no-op", async () => {

@@ -98,6 +98,33 @@ export async function mapLimit<T, R>(
   return out;
 }
 
+/** The names a tolerated read could not read, by status. */
+export interface Failures {
+  forbidden: string[];
+  notFound: string[];
+}
+
+/** Runs `fn`, returning null on a 403 or 404 (recorded in `failures` by status); anything else propagates. */
+export async function tolerate<T>(label: string, failures: Failures, fn: () => Promise<T>): Promise<T | null> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof ForbiddenError) failures.forbidden.push(label);
+    else if (err instanceof NotFoundError) failures.notFound.push(label);
+    else throw err;
+    return null;
+  }
+}
+
+/** How many names a reason lists before summarizing the rest. */
+const NAMES_IN_REASON = 10;
+
+/** Names for a reason: the first few, then how many more. */
+export function nameList(names: readonly string[]): string {
+  const shown = names.slice(0, NAMES_IN_REASON).join(", ");
+  return names.length > NAMES_IN_REASON ? `${shown} and ${names.length - NAMES_IN_REASON} more` : shown;
+}
+
 /** Returns the value or fails the read: a record without its identity field is never invented. */
 export function requireId<T>(value: T | null | undefined, entity: string, field: string): T {
   if (value === null || value === undefined || value === "") {

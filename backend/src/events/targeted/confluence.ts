@@ -6,28 +6,25 @@
  *  1. `GET /wiki/api/v2/spaces?keys={key}` — the row (none: the space is gone and its rows leave);
  *  2. `GET /wiki/rest/api/space/{key}?expand=permissions` — v1's rows, the only source of anonymous and unlicensed
  *     access (and of every row on a site without space roles);
- *  3. on a site with roles (or an unknown role mode): `GET /wiki/api/v2/spaces/{id}?include-permissions=true`
- *     (`&include-role-assignments=true` with roles), the lists continued through their listings when longer than
- *     what is embedded.
+ *  3. on a site with roles (or an unknown role mode): the shared `readSpaceDetail`, the same per-space read the
+ *     whole section makes — `GET /wiki/api/v2/spaces/{id}?include-permissions=true`
+ *     (`&include-role-assignments=true` with roles), the lists continued from their cursors when longer than what
+ *     is embedded.
  * What a space's rows name must already be in the section: an account the section does not list, or a role it
  * does not know, would change its identity side — the section is then read whole, as it is on any refusal, on a
  * principal type the snapshot cannot hold, or when v1 does not list the space.
  *
  * @module
  */
-import { collect, confluenceCursorPages } from "@accessmap/shared/pagination/drivers";
 import {
-  V1SpaceSchema,
-  V2PermissionPageSchema,
-  V2RoleAssignmentPageSchema,
-  V2SpaceDetailSchema,
-  V2SpacePageSchema,
-} from "@accessmap/shared/readers/confluence/schemas";
+  readSpaceDetail,
+  spaceGrants,
+  spaceReadMode,
+} from "@accessmap/shared/readers/confluence/read-confluence-spaces";
+import { V1SpaceSchema, V2SpacePageSchema } from "@accessmap/shared/readers/confluence/schemas";
 import {
   type ConfluencePermissionRow,
   type ConfluenceRoleAssignmentRow,
-  fromV2Permission,
-  toRoleAssignment,
   toSpace,
   toV1SpaceAccess,
 } from "@accessmap/shared/readers/confluence/transform";
@@ -41,8 +38,6 @@ import { putPartition, type SectionChange } from "../../model/snapshot-delta.js"
 const FAN_OUT = 8;
 const V1 = "/wiki/rest/api";
 const V2 = "/wiki/api/v2";
-/** Page sizes of the continued listings (the shared reader's). */
-const LISTING_LIMIT = 250;
 
 class Fallback extends Error {
   override name = "Fallback";
@@ -80,30 +75,9 @@ async function read(
   const request = <T>(path: string, endpoint: string, schema: ZodType<T>, query?: Record<string, string | boolean>) =>
     ctx.transport.request<T>({ path, endpoint, schema, query, signal: ctx.signal }).then((r) => r.data);
   // As the full read decides it from the site's role mode.
-  const perSpace = base.roleMode !== "PRE_ROLES";
-  const withRoles = base.roleMode !== null && base.roleMode !== "PRE_ROLES";
+  const mode = spaceReadMode(base.roleMode);
   const users = new Set(base.users.map((u) => u.accountId));
   const roles = new Set(base.roles.map((r) => r.id));
-
-  /** The whole list behind an embedded one: as is when complete, else the listing from its start. */
-  const complete = async <T>(
-    list: { results: T[]; meta?: { hasMore?: boolean | null } | null } | null | undefined,
-    path: string,
-    endpoint: string,
-    schema: Parameters<typeof confluenceCursorPages<T>>[0]["schema"],
-  ): Promise<T[]> => {
-    if (list && !list.meta?.hasMore) return list.results;
-    return collect(
-      confluenceCursorPages({
-        transport: ctx.transport,
-        path,
-        query: { limit: LISTING_LIMIT },
-        schema,
-        endpoint,
-        signal: ctx.signal,
-      }),
-    );
-  };
 
   const readSpace = async (key: string) => {
     const before = base.spaces.find((s) => s.key === key) ?? null;
@@ -121,45 +95,18 @@ async function read(
       ),
     );
     let permissions: ConfluencePermissionRow[];
-    const roleAssignments: ConfluenceRoleAssignmentRow[] = [];
-    if (!perSpace) permissions = v1.permissions.map((p) => ({ ...p, spaceId: id }));
+    let roleAssignments: ConfluenceRoleAssignmentRow[] = [];
+    if (!mode.perSpaceForAll) permissions = v1.permissions.map((p) => ({ ...p, spaceId: id }));
     else {
-      const path = `${V2}/spaces/${encodeURIComponent(id)}`;
+      // The same per-space read as the whole section's (shared), but a refusal reads the section whole.
       const detail = await must(`v2 permissions of space ${key}`, () =>
-        request(path, `GET ${V2}/spaces/{id}`, V2SpaceDetailSchema, {
-          "include-permissions": true,
-          ...(withRoles ? { "include-role-assignments": true } : {}),
-        }),
+        readSpaceDetail(ctx, id, mode.withRoleAssignments),
       );
-      const v2 = await must(`v2 permissions of space ${key}`, () =>
-        complete(
-          detail.permissions,
-          `${path}/permissions`,
-          `GET ${V2}/spaces/{id}/permissions`,
-          V2PermissionPageSchema,
-        ),
-      );
-      permissions = v1.permissions.filter((p) => p.principalType === "anonymous" || p.principalType === "unlicensed");
-      for (const p of v2) {
-        const row = fromV2Permission(id, p);
-        if (!row) throw new Fallback(`a permission of space ${key} to a "${p.principal.type}"`);
-        permissions.push(row);
-      }
-      if (withRoles) {
-        const list = await must(`role assignments of space ${key}`, () =>
-          complete(
-            detail.roleAssignments,
-            `${path}/role-assignments`,
-            `GET ${V2}/spaces/{id}/role-assignments`,
-            V2RoleAssignmentPageSchema,
-          ),
-        );
-        for (const a of list) {
-          const row = toRoleAssignment(id, a);
-          if (!row) throw new Fallback(`a role assignment of space ${key} to a "${a.principal.principalType}"`);
-          roleAssignments.push(row);
-        }
-      }
+      const grants = spaceGrants(id, v1, detail);
+      const unknown = grants.unknownPrincipals[0];
+      if (unknown !== undefined) throw new Fallback(`a grant or role assignment of space ${key} to a "${unknown}"`);
+      permissions = grants.permissions;
+      roleAssignments = grants.roleAssignments;
     }
     // Rows naming accounts or roles the section does not list: the identity side changes.
     const named = [

@@ -3,9 +3,9 @@
  * Jira transport with the shared reader's response schemas and transforms, as partition changes of the current
  * Jira section. Per project (Jira Cloud REST v3, `../shared/atlassian-specs/jira-openapi-v3.json`):
  *  1. `GET /rest/api/3/project/{idOrKey}?expand=lead` — the row; a 404 means it is gone and its rows leave;
- *  2. `GET /rest/api/3/project/{id}/permissionscheme` — its scheme; a scheme the section does not hold yet is read
- *     with its grants (`GET /rest/api/3/permissionscheme/{id}?expand=permissions`);
- *  3. `GET /rest/api/3/project/{id}/role`, then `…/role/{roleId}` per role — the actors.
+ *  2. its scheme and role actors through the shared `readProjectAccess` (`…/permissionscheme`, `…/role`, then
+ *     `…/role/{roleId}` per role) — the same reads the whole section makes per project; a scheme the section does
+ *     not hold yet is read with its grants (`GET /rest/api/3/permissionscheme/{id}?expand=permissions`).
  * A refusal, a 404 after the project answered, a role actor of a type the snapshot cannot hold, or a 404 for a
  * project the section lists as archived (an archived project is not served one by one everywhere) all fall back
  * to reading the section whole.
@@ -13,22 +13,17 @@
  * @module
  */
 
+import { readProjectAccess } from "@accessmap/shared/readers/jira/read-jira-projects";
 import {
   JiraPermissionSchemeSchema,
   type JiraProject,
-  JiraProjectRoleMapSchema,
-  JiraProjectRoleSchema,
   JiraProjectSchema,
-  JiraProjectSchemeSchema,
 } from "@accessmap/shared/readers/jira/schemas";
 import {
   type JiraRoleActorRow,
   type JiraRoleRow,
-  roleIdFromUrl,
   toGrants,
   toProject,
-  toRole,
-  toRoleActors,
   toScheme,
 } from "@accessmap/shared/readers/jira/transform";
 import { mapLimit, type ReaderContext } from "@accessmap/shared/readers/reader";
@@ -101,55 +96,34 @@ async function read(
       if (err instanceof ForbiddenError) throw new Fallback(`project ${ref}: Jira answered 403`);
       throw err;
     }
-    const id = String(project.id);
-    const [scheme, roleMap] = await Promise.all([
-      must(`permission scheme of project ${project.key}`, () =>
-        request(
-          `${API}/project/${encodeURIComponent(id)}/permissionscheme`,
-          "GET /rest/api/3/project/{id}/permissionscheme",
-          JiraProjectSchemeSchema,
-        ),
-      ),
-      must(`roles of project ${project.key}`, () =>
-        request(
-          `${API}/project/${encodeURIComponent(id)}/role`,
-          "GET /rest/api/3/project/{id}/role",
-          JiraProjectRoleMapSchema,
-        ),
-      ),
-    ]);
-    const schemeId = String(scheme.id);
+    // The same per-project reads as the whole section's (shared), but any refusal reads the section whole.
+    const access = await readProjectAccess(ctx, project, (what, err, roleId) => {
+      const subject =
+        what === "scheme"
+          ? `permission scheme of project ${project.key}`
+          : roleId
+            ? `role ${roleId} of project ${project.key}`
+            : `roles of project ${project.key}`;
+      throw new Fallback(`${subject}: Jira answered ${err.status}`);
+    });
+    if (access.unknownTypes.length > 0) {
+      throw new Fallback(`role actors of project ${project.key} of type ${access.unknownTypes[0]}`);
+    }
+    const schemeId = access.schemeId;
+    if (schemeId === null) throw new Fallback(`permission scheme of project ${project.key}: not read`);
     if (!known.has(schemeId) && !schemes.has(schemeId)) {
       const s = await must(`permission scheme ${schemeId}`, () =>
         request(
           `${API}/permissionscheme/${encodeURIComponent(schemeId)}`,
           "GET /rest/api/3/permissionscheme/{schemeId}",
           JiraPermissionSchemeSchema,
-          {
-            expand: "permissions",
-          },
+          { expand: "permissions" },
         ),
       );
       schemes.set(schemeId, { row: toScheme(s), grants: toGrants(s) });
     }
-    const actors: JiraRoleActorRow[] = [];
-    for (const url of Object.values(roleMap)) {
-      const roleId = roleIdFromUrl(url);
-      const role = await must(`role ${roleId} of project ${project.key}`, () =>
-        request(
-          `${API}/project/${encodeURIComponent(id)}/role/${roleId}`,
-          "GET /rest/api/3/project/{id}/role/{roleId}",
-          JiraProjectRoleSchema,
-        ),
-      );
-      const row = toRole(role);
-      if (!roles.has(row.id)) roles.set(row.id, row);
-      const r = toRoleActors({ id, name: project.name }, role);
-      if (r.unknownTypes.length > 0)
-        throw new Fallback(`role actors of project ${project.key} of type ${r.unknownTypes[0]}`);
-      actors.push(...r.rows);
-    }
-    return { before, row: toProject(project, schemeId), actors };
+    for (const row of access.roles) if (!roles.has(row.id)) roles.set(row.id, row);
+    return { before, row: toProject(project, schemeId), actors: access.actors };
   };
 
   const read = await mapLimit([...new Set(opts.projects)], FAN_OUT, readProject);

@@ -17,7 +17,7 @@
  * @module
  */
 import { createHash, randomUUID } from "node:crypto";
-import { ForgeEventsResponse } from "@accessmap/shared/wire/forge";
+import { dedupeRepeatableRows, ForgeEventsResponse } from "@accessmap/shared/wire/forge";
 import { z } from "zod";
 import { parseBitbucketDelivery } from "../../events/bitbucket.js";
 import { assembleCrawl, type CrawlSection, crawlKeys, forgeEventOf } from "../../events/forge.js";
@@ -325,16 +325,18 @@ export function eventRoutes(r: Router): void {
           assembled.kind === "invalid" ? assembled.issues : undefined,
         );
       }
+      // Rows that more than one crawl part may send (a shared role, an account several parts name) are kept once.
+      const merged = dedupeRepeatableRows(crawl.section, assembled.section, assembled.counts);
       const at = services.now().toISOString();
       const result = await patchCurrent(services.store, t.id, {
         produce: async () => ({
-          sections: { [crawl.section]: assembled.section },
+          sections: { [crawl.section]: merged.rows },
           statuses: [
             {
               product: crawl.section,
               state: "complete",
               reasons: [`read by the Forge app (crawl ${params.runId})`],
-              counts: assembled.counts,
+              counts: merged.counts,
               calls: 0,
               startedAt: batches[0]?.receivedAt ?? at,
               finishedAt: at,
@@ -368,7 +370,7 @@ export function eventRoutes(r: Router): void {
         target: `snapshot:${result.record.version}`,
         result: result.outcome,
         requestId: c.get("requestId"),
-        details: { runId: params.runId, section: crawl.section, counts: assembled.counts },
+        details: { runId: params.runId, section: crawl.section, counts: merged.counts },
       });
       services.models.invalidate(t.id);
       return {
@@ -377,7 +379,7 @@ export function eventRoutes(r: Router): void {
           runId: params.runId,
           outcome: result.outcome,
           version: result.record.version,
-          counts: assembled.counts,
+          counts: merged.counts,
         },
       };
     },

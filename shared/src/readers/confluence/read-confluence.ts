@@ -41,19 +41,20 @@
  * is named; the rest are kept). Anything else — 401, 5xx after the transport's retries, a schema mismatch, a
  * missing identity — fails the read.
  */
-import { collect, confluenceCursorPages, confluenceV1Pages } from "@accessmap/shared/pagination/drivers";
+import { confluenceCursorPages, confluenceV1Pages } from "@accessmap/shared/pagination/drivers";
+import {
+  collectSpaces,
+  readSpacesAccess,
+  readSpacesPage,
+  readV1Access,
+  type SpacesAccess,
+  spaceReadMode,
+} from "@accessmap/shared/readers/confluence/read-confluence-spaces";
 import {
   V1GroupPageSchema,
   V1MemberPageSchema,
-  V1SpacePageSchema,
-  type V2Permission,
-  V2PermissionPageSchema,
-  type V2RoleAssignment,
-  V2RoleAssignmentPageSchema,
   V2RoleModeSchema,
   type V2Space,
-  V2SpaceDetailSchema,
-  V2SpacePageSchema,
   V2SpaceRolePageSchema,
   V2UsersBulkSchema,
 } from "@accessmap/shared/readers/confluence/schemas";
@@ -63,27 +64,28 @@ import {
   type ConfluencePermissionRow,
   type ConfluenceRoleAssignmentRow,
   type ConfluenceRoleRow,
-  type ConfluenceSpaceRow,
   type ConfluenceUserRow,
-  fromV2Permission,
   toGroup,
   toGroupMember,
   toRole,
-  toRoleAssignment,
-  toSpace,
   toUser,
-  toV1SpaceAccess,
   type V1SpaceAccess,
 } from "@accessmap/shared/readers/confluence/transform";
-import { mapLimit, PartialTracker, type ReaderContext, type ReaderResult } from "@accessmap/shared/readers/reader";
+import {
+  type Failures,
+  mapLimit,
+  nameList,
+  PartialTracker,
+  type ReaderContext,
+  type ReaderResult,
+  tolerate,
+} from "@accessmap/shared/readers/reader";
 import type { ConfluenceSection } from "@accessmap/shared/snapshot/schema";
-import { ForbiddenError, NotFoundError } from "@accessmap/shared/transport/errors";
+import { ForbiddenError, type NotFoundError } from "@accessmap/shared/transport/errors";
 
 const PRODUCT = "confluence";
-/** Groups or spaces read at once; the governor caps the real concurrency per product. */
+/** Groups or user chunks read at once; the governor caps the real concurrency per product. */
 const FAN_OUT = 8;
-/** How many names a reason lists before summarizing the rest. */
-const NAMES_IN_REASON = 10;
 
 const V1 = "/wiki/rest/api";
 const V2 = "/wiki/api/v2";
@@ -181,16 +183,6 @@ export function minimumConfluenceCalls(
 
 // ---------------------------------------------------------------- reasons
 
-/** Names for a reason: the first few, then how many more. */
-function nameList(names: readonly string[]): string {
-  const shown = names.slice(0, NAMES_IN_REASON).join(", ");
-  return names.length > NAMES_IN_REASON ? `${shown} and ${names.length - NAMES_IN_REASON} more` : shown;
-}
-
-function spaceLabel(s: { name?: string | null; key: string }): string {
-  return s.name ? `${s.name} (${s.key})` : s.key;
-}
-
 const BROWSE_USERS =
   `In Confluence administration, open Global permissions and grant "Browse users and groups" (with "Can use") to ` +
   `a group the product user belongs to, then run discovery again.`;
@@ -204,39 +196,125 @@ function explain(what: string, forbidden: string) {
         `check that the site URL points at Confluence Cloud, then run discovery again.`;
 }
 
-/** Runs `fn`, returning null on a 403 or 404 (recorded in `failures` by status); anything else propagates. */
-async function tolerate<T>(label: string, failures: Failures, fn: () => Promise<T>): Promise<T | null> {
-  try {
-    return await fn();
-  } catch (err) {
-    if (err instanceof ForbiddenError) failures.forbidden.push(label);
-    else if (err instanceof NotFoundError) failures.notFound.push(label);
-    else throw err;
-    return null;
-  }
-}
-
-interface Failures {
-  forbidden: string[];
-  notFound: string[];
-}
-
 // ---------------------------------------------------------------- the read
 
 /** Reads the Confluence section through `ctx.transport`. */
 export async function readConfluence(ctx: ReaderContext): Promise<ReaderResult<ConfluenceSection>> {
   const tracker = new PartialTracker();
+  const head = await readHead(ctx, tracker);
+  const spaces = await tracker.part("spaces", [] as V2Space[], () => collectSpaces(ctx), spacesReason);
+  const v1Access = await tracker.part(
+    "v1 space permissions",
+    null as Map<string, V1SpaceAccess> | null,
+    () => readV1Access(ctx),
+    (err) => v1ListingReason(err.status),
+  );
+  const access = await readSpacesAccess(ctx, spaces, v1Access, spaceReadMode(head.roleMode), tracker);
+  const roles = await readRolesOf(ctx, head.roleMode, tracker);
+  const users = await readConfluenceUsers(
+    ctx,
+    namedAccountIds({
+      groupMembers: head.groupMembers,
+      spaces,
+      permissions: access.permissions,
+      roleAssignments: access.roleAssignments,
+    }),
+    tracker,
+  );
 
+  const section: ConfluenceSection = {
+    users,
+    groups: head.groups,
+    groupMembers: head.groupMembers,
+    adminGroupIds: head.adminGroupIds,
+    siteAdminGroupIds: head.siteAdminGroupIds,
+    spaces: access.spaces,
+    spacePermissions: access.permissions,
+    roleMode: head.roleMode,
+    roles,
+    roleAssignments: access.roleAssignments,
+  };
+  return { section, reasons: tracker.reasons, counts: confluenceCounts(section) };
+}
+
+/** Everything of the Confluence section that is not per space, users aside (they depend on every part). */
+export type ConfluenceDirectory = Pick<
+  ConfluenceSection,
+  "roleMode" | "groups" | "groupMembers" | "adminGroupIds" | "siteAdminGroupIds" | "roles"
+>;
+
+/**
+ * Reads the part of the Confluence section that is not per space: the role mode, groups and members, the admin
+ * groups and the space roles (the Forge crawl's first part; spaces follow one listing page at a time through
+ * {@link readConfluenceSpacesPage}, and users through {@link readConfluenceUsers} for the ids each part names).
+ */
+export async function readConfluenceDirectory(
+  ctx: ReaderContext,
+  tracker: PartialTracker,
+): Promise<ConfluenceDirectory> {
+  const head = await readHead(ctx, tracker);
+  return { ...head, roles: await readRolesOf(ctx, head.roleMode, tracker) };
+}
+
+/** One page of spaces with their rows and grants: the v2 listing page, its spaces' v1 grants, then per space. */
+export async function readConfluenceSpacesPage(
+  ctx: ReaderContext,
+  opts: { next: string | null; size: number; roleMode: string | null },
+  tracker: PartialTracker,
+): Promise<{ spaces: V2Space[]; access: SpacesAccess; next: string | null }> {
+  const page = await tracker.part(
+    "spaces",
+    { spaces: [] as V2Space[], next: null as string | null },
+    () => readSpacesPage(ctx, opts.next, opts.size),
+    spacesReason,
+  );
+  const ids = page.spaces.map((s) => String(s.id));
+  const v1Access = await tracker.part(
+    "v1 space permissions",
+    null as Map<string, V1SpaceAccess> | null,
+    () => readV1Access(ctx, ids),
+    (err) => v1ListingReason(err.status),
+  );
+  const access = await readSpacesAccess(ctx, page.spaces, v1Access, spaceReadMode(opts.roleMode), tracker);
+  return { spaces: page.spaces, access, next: page.next };
+}
+
+/** Every account id the rows name: group members, user grants, user role assignments, space authors (sorted). */
+export function namedAccountIds(rows: {
+  groupMembers?: readonly ConfluenceGroupMemberRow[];
+  permissions?: readonly ConfluencePermissionRow[];
+  roleAssignments?: readonly ConfluenceRoleAssignmentRow[];
+  spaces?: readonly V2Space[];
+}): string[] {
+  const accountIds = new Set<string>();
+  for (const m of rows.groupMembers ?? []) accountIds.add(m.accountId);
+  for (const p of rows.permissions ?? [])
+    if (p.principalType === "user" && p.principalId) accountIds.add(p.principalId);
+  for (const a of rows.roleAssignments ?? []) if (a.principalType === "user") accountIds.add(a.principalId);
+  for (const s of rows.spaces ?? []) if (s.authorId) accountIds.add(s.authorId);
+  return [...accountIds].sort();
+}
+
+/** The row count of each list of a (possibly partial) Confluence section. */
+export function confluenceCounts(section: Partial<ConfluenceSection>): Record<string, number> {
+  const keys = ["users", "groups", "groupMembers", "spaces", "spacePermissions", "roles", "roleAssignments"] as const;
+  return Object.fromEntries(keys.flatMap((k) => (section[k] ? [[k, section[k].length]] : [])));
+}
+
+const spacesReason = explain(
+  "spaces",
+  `spaces: Confluence answered 403 Forbidden — the product user lacks the "Can use" Confluence permission. ` +
+    `Give it Confluence product access (admin.atlassian.com → Products) and run discovery again.`,
+);
+
+/** The role mode, groups and their members. */
+async function readHead(ctx: ReaderContext, tracker: PartialTracker) {
   const roleMode = await tracker.part(
     "space role mode",
     null as string | null,
     () => readRoleMode(ctx),
     (err) => roleModeReason(err.status),
   );
-  // Unknown mode: read every space through v2 (role grants included) rather than assume there are no roles.
-  const perSpaceForAll = roleMode !== "PRE_ROLES";
-  const withRoleAssignments = roleMode !== null && roleMode !== "PRE_ROLES";
-
   const groupLists = await tracker.part(
     "groups",
     { groups: [] as ConfluenceGroupRow[], adminGroupIds: [] as string[], siteAdminGroupIds: [] as string[] },
@@ -247,49 +325,39 @@ export async function readConfluence(ctx: ReaderContext): Promise<ReaderResult<C
     ),
   );
   const groupMembers = await readGroupMembers(ctx, groupLists.groups, tracker);
+  return { roleMode, ...groupLists, groupMembers };
+}
 
-  const spaces = await tracker.part(
-    "spaces",
-    [] as V2Space[],
-    () => collectSpaces(ctx),
+/** The site's space roles, on a site that has them. */
+async function readRolesOf(
+  ctx: ReaderContext,
+  roleMode: string | null,
+  tracker: PartialTracker,
+): Promise<ConfluenceRoleRow[]> {
+  if (!spaceReadMode(roleMode).withRoleAssignments) return [];
+  return tracker.part(
+    "space roles",
+    [] as ConfluenceRoleRow[],
+    () => readRoles(ctx),
     explain(
-      "spaces",
-      `spaces: Confluence answered 403 Forbidden — the product user lacks the "Can use" Confluence permission. ` +
-        `Give it Confluence product access (admin.atlassian.com → Products) and run discovery again.`,
+      "space roles",
+      `space roles: Confluence answered 403 Forbidden to GET /wiki/api/v2/space-roles — role names are missing ` +
+        `(role grants and assignments are kept by role id). Give the product user Confluence administration and ` +
+        `run discovery again.`,
     ),
   );
-  const v1Access = await tracker.part(
-    "v1 space permissions",
-    null as Map<string, V1SpaceAccess> | null,
-    () => readV1Access(ctx),
-    (err) => v1ListingReason(err.status),
-  );
+}
 
-  const access = await readSpaceAccess(ctx, spaces, v1Access, { perSpaceForAll, withRoleAssignments }, tracker);
-
-  const roles = withRoleAssignments
-    ? await tracker.part(
-        "space roles",
-        [] as ConfluenceRoleRow[],
-        () => readRoles(ctx),
-        explain(
-          "space roles",
-          `space roles: Confluence answered 403 Forbidden to GET /wiki/api/v2/space-roles — role names are missing ` +
-            `(role grants and assignments are kept by role id). Give the product user Confluence administration and ` +
-            `run discovery again.`,
-        ),
-      )
-    : [];
-
-  const accountIds = new Set<string>();
-  for (const m of groupMembers) accountIds.add(m.accountId);
-  for (const p of access.permissions) if (p.principalType === "user" && p.principalId) accountIds.add(p.principalId);
-  for (const a of access.roleAssignments) if (a.principalType === "user") accountIds.add(a.principalId);
-  for (const s of spaces) if (s.authorId) accountIds.add(s.authorId);
+/** The details of these accounts (`POST /users-bulk`), with a reason when they hide every email. */
+export async function readConfluenceUsers(
+  ctx: ReaderContext,
+  accountIds: readonly string[],
+  tracker: PartialTracker,
+): Promise<ConfluenceUserRow[]> {
   const users = await tracker.part(
     "users",
     [] as ConfluenceUserRow[],
-    () => readUsers(ctx, [...accountIds].sort()),
+    () => readUsers(ctx, accountIds),
     explain(
       "users",
       `users: Confluence answered 403 Forbidden to POST /wiki/api/v2/users-bulk — the product user may not view ` +
@@ -307,32 +375,7 @@ export async function readConfluence(ctx: ReaderContext): Promise<ReaderResult<C
         BROWSE_USERS,
     );
   }
-
-  const section: ConfluenceSection = {
-    users,
-    groups: groupLists.groups,
-    groupMembers,
-    adminGroupIds: groupLists.adminGroupIds,
-    siteAdminGroupIds: groupLists.siteAdminGroupIds,
-    spaces: access.spaces,
-    spacePermissions: access.permissions,
-    roleMode,
-    roles,
-    roleAssignments: access.roleAssignments,
-  };
-  return {
-    section,
-    reasons: tracker.reasons,
-    counts: {
-      users: users.length,
-      groups: section.groups.length,
-      groupMembers: groupMembers.length,
-      spaces: section.spaces.length,
-      spacePermissions: section.spacePermissions.length,
-      roles: roles.length,
-      roleAssignments: section.roleAssignments.length,
-    },
-  };
+  return users;
 }
 
 function roleModeReason(status: number): string {
@@ -436,209 +479,6 @@ async function readGroupMembers(
     );
   }
   return perGroup.flat();
-}
-
-// ---------------------------------------------------------------- spaces and their access
-
-async function collectSpaces(ctx: ReaderContext): Promise<V2Space[]> {
-  const out: V2Space[] = [];
-  for await (const page of confluenceCursorPages({
-    transport: ctx.transport,
-    path: `${V2}/spaces`,
-    query: { limit: CONFLUENCE_PAGE_CAPS.spaces },
-    schema: V2SpacePageSchema,
-    endpoint: `GET ${V2}/spaces`,
-    key: (s) => String(s.id),
-    signal: ctx.signal,
-  })) {
-    out.push(...page);
-    progress(ctx, "spaces", out.length, null);
-  }
-  return out;
-}
-
-/** What v1 states about each space, by space id: its grants, anonymous and unlicensed access included. */
-async function readV1Access(ctx: ReaderContext): Promise<Map<string, V1SpaceAccess>> {
-  const out = new Map<string, V1SpaceAccess>();
-  for await (const page of confluenceV1Pages({
-    transport: ctx.transport,
-    path: `${V1}/space`,
-    query: { expand: "permissions" },
-    schema: V1SpacePageSchema,
-    endpoint: `GET ${V1}/space`,
-    pageSize: CONFLUENCE_PAGE_CAPS.v1Spaces,
-    key: (s) => String(s.id),
-    signal: ctx.signal,
-  })) {
-    for (const s of page) {
-      const a = toV1SpaceAccess(s);
-      out.set(a.spaceId, a);
-    }
-  }
-  return out;
-}
-
-interface SpaceAccess {
-  spaces: ConfluenceSpaceRow[];
-  permissions: ConfluencePermissionRow[];
-  roleAssignments: ConfluenceRoleAssignmentRow[];
-}
-
-/**
- * Each space's row and grants. v1 supplies the anonymous / unlicensed rows always, and every row when the site has
- * no roles; v2 supplies user, group and role rows (and role assignments) per space otherwise, or for a space the v1
- * listing lacked. A 403 or 404 on one space keeps what v1 said about it and names it in a reason.
- */
-async function readSpaceAccess(
-  ctx: ReaderContext,
-  spaces: readonly V2Space[],
-  v1: Map<string, V1SpaceAccess> | null,
-  mode: { perSpaceForAll: boolean; withRoleAssignments: boolean },
-  tracker: PartialTracker,
-): Promise<SpaceAccess> {
-  const failures: Failures = { forbidden: [], notFound: [] };
-  const missingFromV1: string[] = [];
-  const unknownPrincipals = new Map<string, number>();
-  let done = 0;
-
-  const perSpace = await mapLimit(spaces, FAN_OUT, async (space) => {
-    const id = String(space.id);
-    const fromV1 = v1?.get(id) ?? null;
-    if (v1 && !fromV1) missingFromV1.push(spaceLabel(space));
-    const row = toSpace(space, {
-      anonymousAccess: fromV1?.anonymousAccess ?? false,
-      unlicensedAccess: fromV1?.unlicensedAccess ?? false,
-    });
-    const v1Only = (types: ReadonlyArray<ConfluencePermissionRow["principalType"]>) =>
-      (fromV1?.permissions ?? []).filter((p) => types.includes(p.principalType));
-
-    let permissions: ConfluencePermissionRow[];
-    let roleAssignments: ConfluenceRoleAssignmentRow[] = [];
-    if (!mode.perSpaceForAll && fromV1) {
-      permissions = fromV1.permissions;
-    } else {
-      const detail = await tolerate(spaceLabel(space), failures, () =>
-        readSpaceDetail(ctx, id, mode.withRoleAssignments),
-      );
-      if (detail) {
-        permissions = [...v1Only(["anonymous", "unlicensed"])];
-        for (const p of detail.permissions) {
-          const r = fromV2Permission(id, p);
-          if (r) permissions.push(r);
-          else unknownPrincipals.set(p.principal.type, (unknownPrincipals.get(p.principal.type) ?? 0) + 1);
-        }
-        for (const a of detail.roleAssignments) {
-          const r = toRoleAssignment(id, a);
-          if (r) roleAssignments.push(r);
-          else {
-            const type = a.principal.principalType;
-            unknownPrincipals.set(type, (unknownPrincipals.get(type) ?? 0) + 1);
-          }
-        }
-      } else {
-        // What v1 said about the space is still true; only its role grants and assignments are unknown.
-        permissions = v1Only(["user", "group", "anonymous", "unlicensed"]);
-        roleAssignments = [];
-      }
-    }
-    progress(ctx, "space permissions", ++done, spaces.length);
-    return { row, permissions, roleAssignments };
-  });
-
-  const forSpaces = (names: string[]) => `${names.length === 1 ? "space" : "spaces"} ${nameList(names)}`;
-  if (failures.forbidden.length > 0) {
-    tracker.note(
-      `space permissions: Confluence answered 403 Forbidden for ${forSpaces(failures.forbidden)} — the product ` +
-        `user may not read their permissions through v2. Their user, group, anonymous and unlicensed grants come ` +
-        `from the v1 listing where it had them; their role grants and role assignments are unknown. Make the ` +
-        `product user a Confluence administrator (or give it View space on these spaces) and run discovery again.`,
-    );
-  }
-  if (failures.notFound.length > 0) {
-    tracker.note(
-      `space permissions: ${forSpaces(failures.notFound)} answered 404 Not Found — deleted while discovery ran, ` +
-        `or hidden from the product user. Their role grants and role assignments are unknown; run discovery again.`,
-    );
-  }
-  if (missingFromV1.length > 0) {
-    tracker.note(
-      `anonymous and unlicensed access: the v1 space listing did not include ${forSpaces(missingFromV1)} ` +
-        `(created while discovery ran, or hidden from v1), so they are recorded without anonymous or unlicensed ` +
-        `access, which may be wrong. Run discovery again.`,
-    );
-  }
-  if (unknownPrincipals.size > 0) {
-    const list = [...unknownPrincipals].map(([type, n]) => `${n} to "${type}"`).join(", ");
-    tracker.note(
-      `space permissions: grants and role assignments to principal types accessmap does not record yet were left ` +
-        `out (${list}). Report this so the type can be added.`,
-    );
-  }
-  return {
-    spaces: perSpace.map((s) => s.row),
-    permissions: perSpace.flatMap((s) => s.permissions),
-    roleAssignments: perSpace.flatMap((s) => s.roleAssignments),
-  };
-}
-
-/** One space's v2 permissions and role assignments: the embedded first 50, then the listings' continuations. */
-async function readSpaceDetail(
-  ctx: ReaderContext,
-  spaceId: string,
-  withRoleAssignments: boolean,
-): Promise<{ permissions: V2Permission[]; roleAssignments: V2RoleAssignment[] }> {
-  const base = `${V2}/spaces/${encodeURIComponent(spaceId)}`;
-  const { data } = await ctx.transport.request({
-    path: base,
-    query: { "include-permissions": true, ...(withRoleAssignments ? { "include-role-assignments": true } : {}) },
-    schema: V2SpaceDetailSchema,
-    endpoint: `GET ${V2}/spaces/{id}`,
-    signal: ctx.signal,
-  });
-  const permissions = await completeEmbedded(ctx, data.permissions, {
-    path: `${base}/permissions`,
-    schema: V2PermissionPageSchema,
-    endpoint: `GET ${V2}/spaces/{id}/permissions`,
-    cap: CONFLUENCE_PAGE_CAPS.permissions,
-  });
-  const roleAssignments = withRoleAssignments
-    ? await completeEmbedded(ctx, data.roleAssignments, {
-        path: `${base}/role-assignments`,
-        schema: V2RoleAssignmentPageSchema,
-        endpoint: `GET ${V2}/spaces/{id}/role-assignments`,
-        cap: CONFLUENCE_PAGE_CAPS.roleAssignments,
-      })
-    : [];
-  return { permissions, roleAssignments };
-}
-
-/**
- * The whole list behind an embedded `include-*` list: as is when complete; continued from `meta.cursor` when it
- * has more; read from the start when the server sent no list or no cursor (it ignored the include, or changed).
- */
-async function completeEmbedded<T>(
-  ctx: ReaderContext,
-  list: { results: T[]; meta?: { hasMore?: boolean | null; cursor?: string | null } | null } | null | undefined,
-  listing: {
-    path: string;
-    schema: Parameters<typeof confluenceCursorPages<T>>[0]["schema"];
-    endpoint: string;
-    cap: number;
-  },
-): Promise<T[]> {
-  if (list && !list.meta?.hasMore) return list.results;
-  const cursor = list?.meta?.cursor ?? null;
-  const rest = await collect(
-    confluenceCursorPages({
-      transport: ctx.transport,
-      path: listing.path,
-      query: { limit: listing.cap, ...(cursor ? { cursor } : {}) },
-      schema: listing.schema,
-      endpoint: listing.endpoint,
-      signal: ctx.signal,
-    }),
-  );
-  return cursor && list ? [...list.results, ...rest] : rest;
 }
 
 async function readRoles(ctx: ReaderContext): Promise<ConfluenceRoleRow[]> {

@@ -33,47 +33,40 @@
  * after the transport's retries, a schema mismatch, a missing identity — fails the read.
  */
 import { jiraArrayPages, jiraPageBeanPages } from "@accessmap/shared/pagination/drivers";
+import { readProjectList, readProjectsAccess } from "@accessmap/shared/readers/jira/read-jira-projects";
 import {
   JiraApplicationRolesSchema,
   JiraGroupMemberPageSchema,
   JiraGroupPageSchema,
   JiraPermissionSchemesSchema,
-  type JiraProject,
-  JiraProjectPageSchema,
-  JiraProjectRoleMapSchema,
-  JiraProjectRoleSchema,
-  JiraProjectSchemeSchema,
   JiraUsersPageSchema,
 } from "@accessmap/shared/readers/jira/schemas";
 import {
   type JiraGrantRow,
   type JiraGroupMemberRow,
   type JiraGroupRow,
-  type JiraProjectRow,
-  type JiraRoleActorRow,
-  type JiraRoleRow,
   type JiraSchemeRow,
   type JiraUserRow,
-  roleIdFromUrl,
   toApplicationRole,
   toGrants,
   toGroup,
   toGroupMember,
-  toProject,
-  toRole,
-  toRoleActors,
   toScheme,
   toUser,
 } from "@accessmap/shared/readers/jira/transform";
-import { mapLimit, PartialTracker, type ReaderContext, type ReaderResult } from "@accessmap/shared/readers/reader";
+import {
+  mapLimit,
+  nameList,
+  PartialTracker,
+  type ReaderContext,
+  type ReaderResult,
+} from "@accessmap/shared/readers/reader";
 import type { JiraSection } from "@accessmap/shared/snapshot/schema";
 import { ForbiddenError, NotFoundError } from "@accessmap/shared/transport/errors";
 
 const PRODUCT = "jira";
-/** Projects or groups read at once; the governor caps the real concurrency per product. */
+/** Groups read at once; the governor caps the real concurrency per product. */
 const FAN_OUT = 8;
-/** How many names a reason lists before summarizing the rest. */
-const NAMES_IN_REASON = 10;
 
 /** Largest page each paginated Jira listing accepts (reference §5; the simulator clamps to the same values). */
 export const JIRA_PAGE_CAPS = {
@@ -139,16 +132,6 @@ export function minimumJiraCalls(counts: JiraEntityCounts, caps: JiraPageCaps = 
   return Object.values(jiraCallBreakdown(counts, caps)).reduce((a, b) => a + b, 0);
 }
 
-/** Names for a reason: the first few, then how many more. */
-function nameList(names: readonly string[]): string {
-  const shown = names.slice(0, NAMES_IN_REASON).join(", ");
-  return names.length > NAMES_IN_REASON ? `${shown} and ${names.length - NAMES_IN_REASON} more` : shown;
-}
-
-function projectLabel(p: { name: string; key: string }): string {
-  return `${p.name} (${p.key})`;
-}
-
 /** The reason for a 403 on a listing that needs Browse users and groups. */
 function browseUsersReason(what: string): string {
   return (
@@ -167,10 +150,53 @@ function explain(what: string, forbidden: string) {
         `check that the site URL points at Jira Cloud, then run discovery again.`;
 }
 
+/** Everything of the Jira section that is not per project. */
+export type JiraDirectory = Omit<JiraSection, "projects" | "roles" | "roleActors">;
+
 /** Reads the Jira section through `ctx.transport`. */
 export async function readJira(ctx: ReaderContext): Promise<ReaderResult<JiraSection>> {
   const tracker = new PartialTracker();
+  const people = await readPeople(ctx, tracker);
+  const projects = await readProjectList(ctx);
+  const access = await readProjectsAccess(ctx, projects, tracker);
+  const catalogue = await readCatalogue(ctx, tracker);
+  const section: JiraSection = {
+    users: people.users,
+    groups: people.groups,
+    groupMembers: people.groupMembers,
+    adminGroupIds: people.adminGroupIds,
+    siteAdminGroupIds: people.siteAdminGroupIds,
+    ...access,
+    ...catalogue,
+  };
+  return { section, reasons: tracker.reasons, counts: jiraCounts(section) };
+}
 
+/**
+ * Reads the part of the Jira section that is not per project: users, groups and members, the admin groups,
+ * permission schemes with their grants and application roles (the Forge crawl's first part; the projects follow
+ * through `read-jira-projects.ts`).
+ */
+export async function readJiraDirectory(ctx: ReaderContext, tracker: PartialTracker): Promise<JiraDirectory> {
+  return { ...(await readPeople(ctx, tracker)), ...(await readCatalogue(ctx, tracker)) };
+}
+
+/** The row count of each list of a (possibly partial) Jira section. */
+export function jiraCounts(section: Partial<JiraSection>): Record<string, number> {
+  const keys = [
+    "users",
+    "groups",
+    "groupMembers",
+    "projects",
+    "roleActors",
+    "permissionSchemes",
+    "grants",
+    "applicationRoles",
+  ] as const;
+  return Object.fromEntries(keys.flatMap((k) => (section[k] ? [[k, section[k].length]] : [])));
+}
+
+async function readPeople(ctx: ReaderContext, tracker: PartialTracker) {
   const users = await tracker.part(
     "users",
     [] as JiraUserRow[],
@@ -194,10 +220,10 @@ export async function readJira(ctx: ReaderContext): Promise<ReaderResult<JiraSec
     explain("groups", browseUsersReason("groups and group members")),
   );
   const groupMembers = await readGroupMembers(ctx, groupLists.groups, tracker);
+  return { users, ...groupLists, groupMembers };
+}
 
-  const projects = await readProjectList(ctx);
-  const access = await readProjectAccess(ctx, projects, tracker);
-
+async function readCatalogue(ctx: ReaderContext, tracker: PartialTracker) {
   const schemes = await tracker.part(
     "permission schemes",
     { schemes: [] as JiraSchemeRow[], grants: [] as JiraGrantRow[] },
@@ -220,34 +246,7 @@ export async function readJira(ctx: ReaderContext): Promise<ReaderResult<JiraSec
         `Global permissions) and run discovery again.`,
     ),
   );
-
-  const section: JiraSection = {
-    users,
-    groups: groupLists.groups,
-    groupMembers,
-    adminGroupIds: groupLists.adminGroupIds,
-    siteAdminGroupIds: groupLists.siteAdminGroupIds,
-    projects: access.projects,
-    roles: access.roles,
-    roleActors: access.roleActors,
-    permissionSchemes: schemes.schemes,
-    grants: schemes.grants,
-    applicationRoles,
-  };
-  return {
-    section,
-    reasons: tracker.reasons,
-    counts: {
-      users: users.length,
-      groups: section.groups.length,
-      groupMembers: groupMembers.length,
-      projects: section.projects.length,
-      roleActors: section.roleActors.length,
-      permissionSchemes: section.permissionSchemes.length,
-      grants: section.grants.length,
-      applicationRoles: applicationRoles.length,
-    },
-  };
+  return { permissionSchemes: schemes.schemes, grants: schemes.grants, applicationRoles };
 }
 
 async function readUsers(ctx: ReaderContext): Promise<JiraUserRow[]> {
@@ -350,170 +349,6 @@ async function readGroupMembers(
     );
   }
   return perGroup.flat();
-}
-
-/**
- * Every live and archived project the product user can see, with its lead. The spec documents a 404 for "no projects
- * matching the search criteria": that is an empty listing, not a failure.
- */
-async function readProjectList(ctx: ReaderContext): Promise<JiraProject[]> {
-  const projects: JiraProject[] = [];
-  try {
-    for await (const page of jiraPageBeanPages({
-      transport: ctx.transport,
-      path: "/rest/api/3/project/search",
-      query: { status: ["live", "archived"], expand: "lead" },
-      schema: JiraProjectPageSchema,
-      endpoint: "GET /rest/api/3/project/search",
-      pageSize: JIRA_PAGE_CAPS.projects,
-      key: (p) => String(p.id),
-      signal: ctx.signal,
-    })) {
-      projects.push(...page);
-      ctx.progress?.({ product: PRODUCT, phase: "projects", done: projects.length, total: null });
-    }
-  } catch (err) {
-    if (err instanceof NotFoundError && projects.length === 0) return [];
-    throw err;
-  }
-  return projects;
-}
-
-/** Per-project refusals, gathered so one reason names every project that shares a cause. */
-class ProjectProblems {
-  private readonly buckets = new Map<string, { status: number; what: "roles" | "scheme"; projects: string[] }>();
-
-  add(what: "roles" | "scheme", err: ForbiddenError | NotFoundError, project: JiraProject): void {
-    const key = `${what} ${err.status}`;
-    const bucket = this.buckets.get(key) ?? { status: err.status, what, projects: [] };
-    const label = projectLabel(project);
-    if (!bucket.projects.includes(label)) bucket.projects.push(label);
-    this.buckets.set(key, bucket);
-  }
-
-  reasons(): string[] {
-    return [...this.buckets.values()].map(({ status, what, projects }) => {
-      const subject = what === "roles" ? "project roles" : "permission scheme";
-      const head = `${subject} of ${nameList(projects)}: Jira answered ${status === 403 ? "403 Forbidden" : "404 Not Found"}`;
-      if (status === 404) {
-        return (
-          `${head} — the project was deleted while discovery ran, or the product user may not administer it. ` +
-          `Run discovery again; if it persists, grant the product user the "Administer Jira" global permission.`
-        );
-      }
-      return (
-        `${head} — reading a project's ${what === "roles" ? "role actors" : "permission scheme"} needs the ` +
-        `"Administer Jira" global permission or "Administer projects" on that project. Grant the product user ` +
-        `"Administer Jira" (Settings → System → Global permissions) and run discovery again.`
-      );
-    });
-  }
-}
-
-/** Runs one per-project read; a 403 or 404 is recorded against the project, anything else propagates. */
-async function perProject<T>(
-  problems: ProjectProblems,
-  what: "roles" | "scheme",
-  project: JiraProject,
-  fallback: T,
-  fn: () => Promise<T>,
-): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    if (err instanceof ForbiddenError || err instanceof NotFoundError) {
-      problems.add(what, err, project);
-      return fallback;
-    }
-    throw err;
-  }
-}
-
-/** Role actors and the permission scheme of every project, fanned out per project. */
-async function readProjectAccess(
-  ctx: ReaderContext,
-  projects: readonly JiraProject[],
-  tracker: PartialTracker,
-): Promise<{ projects: JiraProjectRow[]; roles: JiraRoleRow[]; roleActors: JiraRoleActorRow[] }> {
-  const problems = new ProjectProblems();
-  const roles = new Map<string, JiraRoleRow>();
-  const unknownActorTypes = new Map<string, number>();
-  let failed = false;
-  let done = 0;
-  const perProjectRows = await mapLimit(projects, FAN_OUT, async (project) => {
-    if (failed) return { row: null, actors: [] as JiraRoleActorRow[] };
-    const id = String(project.id);
-    try {
-      const [actors, schemeId] = await Promise.all([
-        readRoleActors(ctx, project, problems, roles, unknownActorTypes),
-        perProject(problems, "scheme", project, null, async () => {
-          const { data } = await ctx.transport.request({
-            path: `/rest/api/3/project/${encodeURIComponent(id)}/permissionscheme`,
-            schema: JiraProjectSchemeSchema,
-            endpoint: "GET /rest/api/3/project/{id}/permissionscheme",
-            signal: ctx.signal,
-          });
-          return String(data.id);
-        }),
-      ]);
-      done += 1;
-      ctx.progress?.({ product: PRODUCT, phase: "project roles and schemes", done, total: projects.length });
-      return { row: toProject(project, schemeId), actors };
-    } catch (err) {
-      failed = true;
-      throw err;
-    }
-  });
-  for (const reason of problems.reasons()) tracker.note(reason);
-  if (unknownActorTypes.size > 0) {
-    const list = [...unknownActorTypes].map(([type, n]) => `${n} of type "${type}"`).join(", ");
-    tracker.note(`project role actors: ${list} were left out — the snapshot records only user and group actors.`);
-  }
-  return {
-    projects: perProjectRows.flatMap((r) => (r.row ? [r.row] : [])),
-    roles: [...roles.values()],
-    roleActors: perProjectRows.flatMap((r) => r.actors),
-  };
-}
-
-/** The actors of every role of one project: the role list, then each role (the only call that names actors). */
-async function readRoleActors(
-  ctx: ReaderContext,
-  project: JiraProject,
-  problems: ProjectProblems,
-  roles: Map<string, JiraRoleRow>,
-  unknownActorTypes: Map<string, number>,
-): Promise<JiraRoleActorRow[]> {
-  const id = String(project.id);
-  const roleMap = await perProject(problems, "roles", project, {} as Record<string, string>, async () => {
-    const { data } = await ctx.transport.request({
-      path: `/rest/api/3/project/${encodeURIComponent(id)}/role`,
-      schema: JiraProjectRoleMapSchema,
-      endpoint: "GET /rest/api/3/project/{id}/role",
-      signal: ctx.signal,
-    });
-    return data;
-  });
-  const rows: JiraRoleActorRow[] = [];
-  for (const url of Object.values(roleMap)) {
-    const roleId = roleIdFromUrl(url);
-    const role = await perProject(problems, "roles", project, null, async () => {
-      const { data } = await ctx.transport.request({
-        path: `/rest/api/3/project/${encodeURIComponent(id)}/role/${roleId}`,
-        schema: JiraProjectRoleSchema,
-        endpoint: "GET /rest/api/3/project/{id}/role/{roleId}",
-        signal: ctx.signal,
-      });
-      return data;
-    });
-    if (!role) continue;
-    const roleRow = toRole(role);
-    if (!roles.has(roleRow.id)) roles.set(roleRow.id, roleRow);
-    const actors = toRoleActors({ id, name: project.name }, role);
-    rows.push(...actors.rows);
-    for (const t of actors.unknownTypes) unknownActorTypes.set(t, (unknownActorTypes.get(t) ?? 0) + 1);
-  }
-  return rows;
 }
 
 async function readPermissionSchemes(
