@@ -30,41 +30,21 @@ import {
 } from "@accessmap/shared/readers/confluence/transform";
 import { mapLimit, type ReaderContext } from "@accessmap/shared/readers/reader";
 import type { ConfluenceSection } from "@accessmap/shared/snapshot/schema";
-import { ForbiddenError, NotFoundError } from "@accessmap/shared/transport/errors";
 import type { ZodType } from "zod";
 import type { TargetedRead } from "../../connectors/bitbucket/read-targets.js";
 import { putPartition, type SectionChange } from "../../model/snapshot-delta.js";
+import { Fallback, must, targeted } from "./fallback.js";
 
 const FAN_OUT = 8;
 const V1 = "/wiki/rest/api";
 const V2 = "/wiki/api/v2";
-
-class Fallback extends Error {
-  override name = "Fallback";
-}
-
-async function must<T>(what: string, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    if (err instanceof ForbiddenError || err instanceof NotFoundError) {
-      throw new Fallback(`${what}: Confluence answered ${err.status}`);
-    }
-    throw err;
-  }
-}
 
 /** Reads the named spaces; partition changes of `base`, or `fallback` with the reason. */
 export async function readConfluenceSpaces(
   ctx: ReaderContext,
   opts: { base: ConfluenceSection; spaces: readonly string[] },
 ): Promise<TargetedRead> {
-  try {
-    return { ok: true, change: await read(ctx, opts) };
-  } catch (err) {
-    if (err instanceof Fallback) return { ok: false, reason: err.message };
-    throw err;
-  }
+  return targeted(() => read(ctx, opts));
 }
 
 async function read(
@@ -81,14 +61,14 @@ async function read(
 
   const readSpace = async (key: string) => {
     const before = base.spaces.find((s) => s.key === key) ?? null;
-    const found = await must(`space ${key}`, () =>
+    const found = await must("Confluence", `space ${key}`, () =>
       request(`${V2}/spaces`, `GET ${V2}/spaces`, V2SpacePageSchema, { keys: key }),
     );
     const space = found.results.find((s) => s.key === key);
     if (!space) return { key, before, row: null, permissions: [], roleAssignments: [] };
     const id = String(space.id);
     const v1 = toV1SpaceAccess(
-      await must(`v1 permissions of space ${key}`, () =>
+      await must("Confluence", `v1 permissions of space ${key}`, () =>
         request(`${V1}/space/${encodeURIComponent(key)}`, `GET ${V1}/space/{spaceKey}`, V1SpaceSchema, {
           expand: "permissions",
         }),
@@ -99,7 +79,7 @@ async function read(
     if (!mode.perSpaceForAll) permissions = v1.permissions.map((p) => ({ ...p, spaceId: id }));
     else {
       // The same per-space read as the whole section's (shared), but a refusal reads the section whole.
-      const detail = await must(`v2 permissions of space ${key}`, () =>
+      const detail = await must("Confluence", `v2 permissions of space ${key}`, () =>
         readSpaceDetail(ctx, id, mode.withRoleAssignments),
       );
       const grants = spaceGrants(id, v1, detail);

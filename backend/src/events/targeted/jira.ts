@@ -32,37 +32,17 @@ import { ForbiddenError, NotFoundError } from "@accessmap/shared/transport/error
 import type { ZodType } from "zod";
 import type { TargetedRead } from "../../connectors/bitbucket/read-targets.js";
 import { putPartition, type SectionChange } from "../../model/snapshot-delta.js";
+import { Fallback, must, targeted } from "./fallback.js";
 
 const FAN_OUT = 8;
 const API = "/rest/api/3";
-
-class Fallback extends Error {
-  override name = "Fallback";
-}
-
-/** Runs one call; a 403 or 404 is a fallback with `what` as the reason. */
-async function must<T>(what: string, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    if (err instanceof ForbiddenError || err instanceof NotFoundError) {
-      throw new Fallback(`${what}: Jira answered ${err.status}`);
-    }
-    throw err;
-  }
-}
 
 /** Reads the named projects; partition changes of `base`, or `fallback` with the reason. */
 export async function readJiraProjects(
   ctx: ReaderContext,
   opts: { base: JiraSection; projects: readonly string[] },
 ): Promise<TargetedRead> {
-  try {
-    return { ok: true, change: await read(ctx, opts) };
-  } catch (err) {
-    if (err instanceof Fallback) return { ok: false, reason: err.message };
-    throw err;
-  }
+  return targeted(() => read(ctx, opts));
 }
 
 async function read(
@@ -112,7 +92,7 @@ async function read(
     const schemeId = access.schemeId;
     if (schemeId === null) throw new Fallback(`permission scheme of project ${project.key}: not read`);
     if (!known.has(schemeId) && !schemes.has(schemeId)) {
-      const s = await must(`permission scheme ${schemeId}`, () =>
+      const s = await must("Jira", `permission scheme ${schemeId}`, () =>
         request(
           `${API}/permissionscheme/${encodeURIComponent(schemeId)}`,
           "GET /rest/api/3/permissionscheme/{schemeId}",
