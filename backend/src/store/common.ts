@@ -13,6 +13,7 @@ import { applyVersionDelta, parseVersionDelta, type VersionDelta } from "../mode
 import {
   type ApiKey,
   type AuditEntry,
+  ConflictError,
   type CurrentPointer,
   type Cursor,
   IntegrityError,
@@ -94,6 +95,25 @@ export function parseTime(value: string, field: string): Date {
   const d = new Date(value);
   if (Number.isNaN(d.getTime())) throw new TypeError(`${field}: not a timestamp: ${value}`);
   return d;
+}
+
+/**
+ * Refuses a commit that would not become the newest version: `expectedCurrent` (the compare-and-set of a patch)
+ * differs from the current version, or a newer version is already current.
+ */
+export function checkCommitOrder(
+  version: number,
+  current: number | null,
+  expectedCurrent: number | null | undefined,
+): void {
+  if (expectedCurrent !== undefined && current !== expectedCurrent) {
+    throw new ConflictError(
+      `snapshot ${version} expected current version ${expectedCurrent ?? "none"}, but it is ${current ?? "none"}`,
+    );
+  }
+  if (current !== null && current > version) {
+    throw new ConflictError(`snapshot ${version} is older than the current snapshot ${current}`);
+  }
 }
 
 export function clampLimit(limit: number | undefined, fallback: number, max: number): number {

@@ -12,6 +12,7 @@ import type { ProductStatus } from "@accessmap/shared/snapshot/schema";
 import pg from "pg";
 import { applyModelDelta } from "../model/model-delta.js";
 import {
+  checkCommitOrder,
   checkDelta,
   checkLeaseMs,
   clampLimit,
@@ -462,6 +463,19 @@ export class PostgresStore implements Store {
     });
   }
 
+  /** After a commit's rows: a held version supersedes older held ones; any other becomes current. */
+  async #settleCommit(c: pg.PoolClient, tenantId: string, version: number, held: boolean): Promise<SnapshotRecord> {
+    if (held) {
+      await c.query(
+        "UPDATE snapshots SET state = 'superseded' WHERE tenant_id = $1 AND state = 'held' AND version < $2",
+        [tenantId, version],
+      );
+    } else {
+      await this.#makeCurrent(c, tenantId, version);
+    }
+    return (await this.#snapshot(c, tenantId, version))!;
+  }
+
   async commitSnapshot(tenantId: string, version: number, input: CommitSnapshotInput): Promise<SnapshotRecord> {
     const finishedAt = input.finishedAt ? parseTime(input.finishedAt, "finishedAt") : this.#now();
     const [snapshotBlob, modelBlob] = await Promise.all([encodeJson(input.snapshot), encodeJson(input.model)]);
@@ -471,15 +485,7 @@ export class PostgresStore implements Store {
     return this.#tx(async (c) => {
       await this.#lockTenant(c, tenantId);
       await this.#stateMustBe(c, tenantId, version, ["running"], "commit");
-      const current = await this.#currentVersion(c, tenantId);
-      if (input.expectedCurrent !== undefined && current !== input.expectedCurrent) {
-        throw new ConflictError(
-          `snapshot ${version} expected current version ${input.expectedCurrent ?? "none"}, but it is ${current ?? "none"}`,
-        );
-      }
-      if (current !== null && current > version) {
-        throw new ConflictError(`snapshot ${version} is older than the current snapshot ${current}`);
-      }
+      checkCommitOrder(version, await this.#currentVersion(c, tenantId), input.expectedCurrent);
       await this.#putBlob(c, tenantId, version, "snapshot", snapshotBlob);
       await this.#putBlob(c, tenantId, version, "model", modelBlob);
       await c.query(
@@ -495,15 +501,7 @@ export class PostgresStore implements Store {
           version,
         ],
       );
-      if (hold) {
-        await c.query(
-          "UPDATE snapshots SET state = 'superseded' WHERE tenant_id = $1 AND state = 'held' AND version < $2",
-          [tenantId, version],
-        );
-      } else {
-        await this.#makeCurrent(c, tenantId, version);
-      }
-      return (await this.#snapshot(c, tenantId, version))!;
+      return this.#settleCommit(c, tenantId, version, hold !== null);
     });
   }
 
@@ -516,15 +514,7 @@ export class PostgresStore implements Store {
     return this.#tx(async (c) => {
       await this.#lockTenant(c, tenantId);
       await this.#stateMustBe(c, tenantId, version, ["running"], "commit");
-      const current = await this.#currentVersion(c, tenantId);
-      if (input.expectedCurrent !== undefined && current !== input.expectedCurrent) {
-        throw new ConflictError(
-          `snapshot ${version} expected current version ${input.expectedCurrent ?? "none"}, but it is ${current ?? "none"}`,
-        );
-      }
-      if (current !== null && current > version) {
-        throw new ConflictError(`snapshot ${version} is older than the current snapshot ${current}`);
-      }
+      checkCommitOrder(version, await this.#currentVersion(c, tenantId), input.expectedCurrent);
       const b = await this.#one(
         c,
         `SELECT COALESCE(s.model_digest, m.sha256) AS digest FROM snapshots s
@@ -553,15 +543,7 @@ export class PostgresStore implements Store {
           version,
         ],
       );
-      if (hold) {
-        await c.query(
-          "UPDATE snapshots SET state = 'superseded' WHERE tenant_id = $1 AND state = 'held' AND version < $2",
-          [tenantId, version],
-        );
-      } else {
-        await this.#makeCurrent(c, tenantId, version);
-      }
-      return (await this.#snapshot(c, tenantId, version))!;
+      return this.#settleCommit(c, tenantId, version, hold !== null);
     });
   }
 

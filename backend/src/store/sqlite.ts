@@ -9,6 +9,7 @@ import type { ProductStatus } from "@accessmap/shared/snapshot/schema";
 import Database from "better-sqlite3";
 import { applyModelDelta } from "../model/model-delta.js";
 import {
+  checkCommitOrder,
   checkDelta,
   checkLeaseMs,
   clampLimit,
@@ -410,6 +411,20 @@ export class SqliteStore implements Store {
     });
   }
 
+  /** After a commit's rows: a held version supersedes older held ones; any other becomes current. */
+  #settleCommit(tenantId: string, version: number, held: boolean): SnapshotRecord {
+    if (held) {
+      this.#run(
+        "UPDATE snapshots SET state = 'superseded' WHERE tenant_id = ? AND state = 'held' AND version < ?",
+        tenantId,
+        version,
+      );
+    } else {
+      this.#makeCurrent(tenantId, version);
+    }
+    return this.#snapshot(tenantId, version)!;
+  }
+
   async commitSnapshot(tenantId: string, version: number, input: CommitSnapshotInput): Promise<SnapshotRecord> {
     const finishedAt = input.finishedAt ? parseTime(input.finishedAt, "finishedAt").getTime() : this.#ms();
     const [snapshotBlob, modelBlob] = await Promise.all([encodeJson(input.snapshot), encodeJson(input.model)]);
@@ -418,15 +433,7 @@ export class SqliteStore implements Store {
     const hold = input.hold ?? null;
     return this.#tx(() => {
       this.#stateMustBe(tenantId, version, ["running"], "commit");
-      const current = this.#currentVersion(tenantId);
-      if (input.expectedCurrent !== undefined && current !== input.expectedCurrent) {
-        throw new ConflictError(
-          `snapshot ${version} expected current version ${input.expectedCurrent ?? "none"}, but it is ${current ?? "none"}`,
-        );
-      }
-      if (current !== null && current > version) {
-        throw new ConflictError(`snapshot ${version} is older than the current snapshot ${current}`);
-      }
+      checkCommitOrder(version, this.#currentVersion(tenantId), input.expectedCurrent);
       this.#putBlob(tenantId, version, "snapshot", snapshotBlob);
       this.#putBlob(tenantId, version, "model", modelBlob);
       this.#run(
@@ -440,16 +447,7 @@ export class SqliteStore implements Store {
         tenantId,
         version,
       );
-      if (hold) {
-        this.#run(
-          "UPDATE snapshots SET state = 'superseded' WHERE tenant_id = ? AND state = 'held' AND version < ?",
-          tenantId,
-          version,
-        );
-      } else {
-        this.#makeCurrent(tenantId, version);
-      }
-      return this.#snapshot(tenantId, version)!;
+      return this.#settleCommit(tenantId, version, hold !== null);
     });
   }
 
@@ -461,15 +459,7 @@ export class SqliteStore implements Store {
     const hold = input.hold ?? null;
     return this.#tx(() => {
       this.#stateMustBe(tenantId, version, ["running"], "commit");
-      const current = this.#currentVersion(tenantId);
-      if (input.expectedCurrent !== undefined && current !== input.expectedCurrent) {
-        throw new ConflictError(
-          `snapshot ${version} expected current version ${input.expectedCurrent ?? "none"}, but it is ${current ?? "none"}`,
-        );
-      }
-      if (current !== null && current > version) {
-        throw new ConflictError(`snapshot ${version} is older than the current snapshot ${current}`);
-      }
+      checkCommitOrder(version, this.#currentVersion(tenantId), input.expectedCurrent);
       const b = this.#get(
         `SELECT COALESCE(s.model_digest, m.sha256) AS digest FROM snapshots s
          JOIN snapshot_blobs m ON m.tenant_id = s.tenant_id AND m.version = s.version AND m.kind = 'model'
@@ -501,16 +491,7 @@ export class SqliteStore implements Store {
         tenantId,
         version,
       );
-      if (hold) {
-        this.#run(
-          "UPDATE snapshots SET state = 'superseded' WHERE tenant_id = ? AND state = 'held' AND version < ?",
-          tenantId,
-          version,
-        );
-      } else {
-        this.#makeCurrent(tenantId, version);
-      }
-      return this.#snapshot(tenantId, version)!;
+      return this.#settleCommit(tenantId, version, hold !== null);
     });
   }
 
